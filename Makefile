@@ -1,0 +1,63 @@
+# The two commands of the README: `make test` and `make reproduce`. Each installs what it needs.
+#   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...]   (make -j N runs N searches side by side)
+#   make test [DATA_DIR=...]      make bench      make clean
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+PROFILE ?= quick
+DATA_DIR ?= data
+DATA := $(abspath $(DATA_DIR))
+OUT := results/$(PROFILE)
+PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-cell-execute
+export DATA_DIR := $(DATA)
+
+.PHONY: test reproduce bench clean data
+.DELETE_ON_ERROR:
+
+# The environment: a venv with the exact pins of requirements.txt, and paperlib installed editable.
+$(INSTALLED): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (set PYTHON=...)"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Datasets: present under DATA_DIR, or downloaded there (torchvision checks the MD5s).
+data: $(INSTALLED)
+	$(PY) -m paperlib data --data-dir $(DATA)
+
+test: $(INSTALLED) data
+	$(PY) -m pytest -q
+
+# The reproduction plan (which runs a profile has) is generated from paperlib/profiles.py.
+$(OUT)/plan.mk: paperlib/profiles.py $(INSTALLED)
+	@mkdir -p $(@D)
+	$(PY) -m paperlib plan --profile $(PROFILE) > $@.tmp && mv $@.tmp $@
+ifneq ($(filter reproduce,$(MAKECMDGOALS)),)
+include $(OUT)/plan.mk
+endif
+
+# One search per (dataset, method, seed), executed through its notebook; the executed notebook is
+# the target, renamed into place only when it succeeded, so an interrupted run resumes next time.
+notebook_for = notebooks/$(if $(filter mappo,$(1)),02_mappo,03_baselines).ipynb
+$(OUT)/runs/%/search.ipynb: $(INSTALLED) notebooks/02_mappo.ipynb notebooks/03_baselines.ipynb paperlib/*.py
+	@mkdir -p $(@D)
+	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
+	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(word 2,$(subst /, ,$*)) \
+	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) \
+	  -p data_dir $(DATA) -p run_dir $(abspath $(@D))
+	mv $(@D)/search.part.ipynb $@
+
+$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figures.ipynb
+	$(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
+	  -p runs_dir $(abspath $(OUT)/runs) -p out_dir $(abspath $(OUT)) -p profile $(PROFILE)
+	mv $@.part.ipynb $@
+
+reproduce: $(INSTALLED) data $(OUT)/tables_and_figures.ipynb
+
+bench: $(INSTALLED)
+	$(PY) -m paperlib bench --out results/bench
+
+clean:
+	rm -rf results/smoke results/bench .pytest_cache

@@ -1,0 +1,170 @@
+"""MAPPO's agents: who owns which hyperparameters, what each observes, and the actor and critic networks.
+
+PAPER.md reading 3: one agent per layer with hyperparameters (``conv``, ``dense``, ``optimizer``);
+agent i observes the action of agent i-1 (agent 0 a fixed start token) and the centralized critic sees
+the joint state. Actions are discrete (reading 4): every hyperparameter an agent owns is one
+categorical head over :meth:`Hyperparameter.grid`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from .space import Hyperparameter, SearchSpace
+
+LAYER_GROUPS: dict[str, tuple[str, ...]] = {
+    "conv": ("conv_size",),
+    "dense": ("hidden_size", "dropout_rate"),
+    "optimizer": ("batch_size", "learning_rate"),
+}
+"""The paper's decomposition for Table 2: one agent per layer that has hyperparameters."""
+
+GROUPINGS = ("layers", "per_hyperparameter", "single")
+"""Named groupings: the paper's layers, and the two ablations (one agent per hyperparameter; one agent, i.e. plain PPO)."""
+
+Choice = tuple[int, ...]
+"""One agent's action: a grid index per hyperparameter it owns."""
+
+
+def resolve_groups(space: SearchSpace, groups: str | Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
+    """Agent name -> the hyperparameters it owns, in acting order; ``ValueError`` if it does not partition ``space``.
+
+    ``None`` means ``"layers"`` when ``space`` has Table 2's names and one agent per hyperparameter otherwise.
+    """
+    if groups is None:
+        groups = "layers" if set(space.names) == {n for g in LAYER_GROUPS.values() for n in g} else "per_hyperparameter"
+    if groups == "layers":
+        resolved = dict(LAYER_GROUPS)
+    elif groups == "per_hyperparameter":
+        resolved = {name: (name,) for name in space.names}
+    elif groups == "single":
+        resolved = {"agent": tuple(space.names)}
+    elif isinstance(groups, Mapping):
+        resolved = {str(agent): tuple(names) for agent, names in groups.items()}
+    else:
+        raise ValueError(f"groups must be one of {list(GROUPINGS)} or a mapping agent -> hyperparameter names, got {groups!r}")
+    owned = [name for names in resolved.values() for name in names]
+    if any(not names for names in resolved.values()):
+        raise ValueError(f"every agent must own at least one hyperparameter, got {resolved}")
+    if sorted(owned) != sorted(space.names):
+        raise ValueError(f"groups {resolved} must assign each of {list(space.names)} to exactly one agent")
+    return resolved
+
+
+@dataclass(frozen=True)
+class Agent:
+    """One agent: a name and the hyperparameters whose values it chooses."""
+
+    name: str
+    """Agent name (``conv``, ``dense``, ``optimizer`` in the paper's grouping)."""
+    hyperparameters: tuple[Hyperparameter, ...]
+    """The hyperparameters it owns, one categorical head each."""
+
+    @cached_property
+    def grids(self) -> tuple[tuple, ...]:
+        """The values each head chooses from (:meth:`Hyperparameter.grid`), computed once."""
+        return tuple(hp.grid() for hp in self.hyperparameters)
+
+    @cached_property
+    def head_sizes(self) -> tuple[int, ...]:
+        """Number of grid values of each head."""
+        return tuple(len(grid) for grid in self.grids)
+
+    def one_hot(self, choice: Choice) -> Tensor:
+        """The action as one-hot vectors, one per head, concatenated."""
+        parts = [torch.nn.functional.one_hot(torch.tensor(i), n).float() for i, n in zip(choice, self.head_sizes)]
+        return torch.cat(parts)
+
+    def values(self, choice: Choice) -> dict[str, Any]:
+        """The action as hyperparameter values (plain Python ints and floats from the grid)."""
+        return {hp.name: grid[i] for hp, grid, i in zip(self.hyperparameters, self.grids, choice)}
+
+
+class Team:
+    """The agents in acting order, and the tensors they and the critic see."""
+
+    def __init__(self, space: SearchSpace, groups: Mapping[str, Sequence[str]]) -> None:
+        self.agents = tuple(Agent(name, tuple(space[n] for n in names)) for name, names in groups.items())
+        # An observation is the previous agent's one-hot action padded to a common width, plus one
+        # slot that only the start token sets (so it is distinct from every action).
+        self.action_width = max(sum(agent.head_sizes) for agent in self.agents)
+        self.obs_dim = self.action_width + 1
+        # The joint state: every agent's action slot (zeros until it has acted) and the acting agent's index.
+        self.state_dim = sum(sum(agent.head_sizes) for agent in self.agents) + len(self.agents)
+
+    def __len__(self) -> int:
+        return len(self.agents)
+
+    def observation(self, index: int, previous: Choice | None) -> Tensor:
+        """What agent ``index`` observes: the start token for agent 0, else agent ``index-1``'s action ``previous``."""
+        obs = torch.zeros(self.obs_dim)
+        if index == 0:
+            obs[-1] = 1.0
+        else:
+            action = self.agents[index - 1].one_hot(previous)
+            obs[: action.numel()] = action
+        return obs
+
+    def observations(self, episode: Sequence[Choice]) -> Tensor:
+        """Every agent's observation in one episode of joint action ``episode``, shape ``(agents, obs_dim)``."""
+        return torch.stack([self.observation(i, episode[i - 1] if i else None) for i in range(len(self))])
+
+    def states(self, episode: Sequence[Choice]) -> Tensor:
+        """The centralized critic's input when each agent acts, shape ``(agents, state_dim)``.
+
+        Row i holds the actions of agents ``0..i-1`` (the observations of agents ``1..i``), zeros for
+        the agents still to act, then agent i's index one-hot.
+        """
+        actions = [agent.one_hot(choice) for agent, choice in zip(self.agents, episode)]
+        rows = []
+        for i in range(len(self)):
+            seen = [a if j < i else torch.zeros_like(a) for j, a in enumerate(actions)]
+            rows.append(torch.cat(seen + [torch.nn.functional.one_hot(torch.tensor(i), len(self)).float()]))
+        return torch.stack(rows)
+
+    def config(self, episode: Sequence[Choice]) -> dict[str, Any]:
+        """The configuration the agents produced together."""
+        return {name: value for agent, choice in zip(self.agents, episode) for name, value in agent.values(choice).items()}
+
+
+def layer_init(layer: nn.Linear, gain: float, generator: torch.Generator) -> nn.Linear:
+    """Orthogonal weights with ``gain``, zero bias (CleanRL's ``layer_init``; on-policy's ``use_orthogonal``)."""
+    nn.init.orthogonal_(layer.weight, gain, generator=generator)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+class Actor(nn.Module):
+    """One agent's policy: observation -> tanh MLP -> one categorical head per hyperparameter."""
+
+    def __init__(self, obs_dim: int, head_sizes: Sequence[int], hidden: int, generator: torch.Generator) -> None:
+        super().__init__()
+        self.body = nn.Sequential(layer_init(nn.Linear(obs_dim, hidden), math.sqrt(2), generator), nn.Tanh())
+        # Gain 0.01 on the heads starts every head near uniform (CleanRL's actor, on-policy's ``gain``).
+        self.heads = nn.ModuleList(layer_init(nn.Linear(hidden, n), 0.01, generator) for n in head_sizes)
+
+    def forward(self, obs: Tensor) -> list[Tensor]:
+        """Logits of every head for a batch of observations."""
+        features = self.body(obs)
+        return [head(features) for head in self.heads]
+
+
+class Critic(nn.Module):
+    """The centralized critic: joint state -> value of the (standardized) shared reward."""
+
+    def __init__(self, state_dim: int, hidden: int, generator: torch.Generator) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            layer_init(nn.Linear(state_dim, hidden), math.sqrt(2), generator), nn.Tanh(),
+            layer_init(nn.Linear(hidden, hidden), math.sqrt(2), generator), nn.Tanh(),
+            layer_init(nn.Linear(hidden, 1), 1.0, generator),
+        )
+
+    def forward(self, state: Tensor) -> Tensor:
+        """Values for a batch of states (the last dimension dropped)."""
+        return self.net(state).squeeze(-1)

@@ -1,0 +1,217 @@
+"""Hyperband and BOHB: the two hpbandster methods of the paper, behind ask / tell.
+
+hpbandster's masters (``HyperBand``, ``BOHB``) own their loop: ``Master.run`` hands jobs to workers
+over Pyro4 and blocks until every iteration is done. So each tuner runs the real master on a
+background thread (:mod:`paperlib.hpbandster_session`) with one in-process worker whose ``compute``
+relays the (configuration, budget) to :meth:`ask` and waits for the loss from :meth:`tell`.
+``tell`` then waits until the master has digested the result and posted its next job, so no library
+code runs while the caller's code does (what makes a run repeatable; see ``hpbandster_session``).
+
+Budget (PAPER.md reading 5): a fraction of the full training budget, ``max_budget = 1``, and by
+default ``min_budget = 1 / eta**2`` with ``eta = 3`` (rungs at 1/9, 1/3 and 1 of the epochs).
+Every evaluation, at any budget, is one episode; :class:`HyperbandPlan` picks how many Hyperband
+iterations fit in the episodes, and :meth:`HpBandSterTuner.describe` records the counts.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from importlib.metadata import version
+from itertools import accumulate
+from typing import Any
+
+import ConfigSpace as CS
+import numpy as np
+
+from .hpbandster_session import DONE, HpBandSterError, Session, bohb_master, hyperband_master
+from .space import TABLE2, SearchSpace
+from .tuner import Suggestion, Tuner, TunerError
+
+
+@dataclass(frozen=True)
+class HyperbandPlan:
+    """How many Hyperband iterations fit in an episode budget, and what they cost."""
+
+    episodes: int
+    """Evaluations the run may use at most (one evaluation, at any budget, is one episode)."""
+    eta: float = 3.0
+    """Successive halving keeps the best 1/eta of each rung and gives it eta times the budget."""
+    min_budget: float = 1.0 / 9.0
+    """Smallest budget, as a fraction of the full training budget."""
+    max_budget: float = 1.0
+    """Largest budget: the full training budget."""
+
+    def __post_init__(self) -> None:
+        if not self.eta > 1:
+            raise TunerError(f"eta must be above 1, got {self.eta!r}")
+        if not 0 < self.min_budget < self.max_budget <= 1:
+            raise TunerError(f"need 0 < min_budget < max_budget <= 1, got {self.min_budget!r} and {self.max_budget!r}")
+
+    @property
+    def max_sh_iter(self) -> int:
+        """Number of rungs of the widest bracket; hpbandster's own expression (``optimizers/hyperband.py``)."""
+        return -int(np.log(self.min_budget / self.max_budget) / np.log(self.eta)) + 1
+
+    @property
+    def budgets(self) -> tuple[float, ...]:
+        """The rung budgets ``max_budget * eta**-k``, smallest first, as hpbandster computes them."""
+        exponents = -np.linspace(self.max_sh_iter - 1, 0, self.max_sh_iter)
+        return tuple(float(b) for b in self.max_budget * np.power(self.eta, exponents))
+
+    def rungs(self, iteration: int) -> list[tuple[int, float]]:
+        """``(configurations, budget)`` per rung of ``iteration``; hpbandster's ``get_next_iteration``.
+
+        Iterations cycle through the brackets s = max_sh_iter - 1, ..., 0 (Li et al. 2018, Alg. 1).
+        """
+        s = self.max_sh_iter - 1 - (iteration % self.max_sh_iter)
+        n0 = int(np.floor(self.max_sh_iter / (s + 1)) * self.eta**s)
+        ns = [max(int(n0 * self.eta ** (-i)), 1) for i in range(s + 1)]
+        return list(zip(ns, self.budgets[-s - 1:]))
+
+    def evaluations_of(self, iteration: int) -> int:
+        """Evaluations iteration ``iteration`` runs (failed runs are replaced, so the count is fixed)."""
+        return sum(n for n, _ in self.rungs(iteration))
+
+    @property
+    def n_iterations(self) -> int:
+        """The most iterations whose evaluations fit in ``episodes``.
+
+        With c_i = evaluations_of(i) and a cycle of C = c_0 + ... + c_{m-1} (m = max_sh_iter),
+        n = m * (episodes // C) + #{j < m : c_0 + ... + c_j <= episodes % C}.
+        For eta = 3, min_budget = 1/9: c = (13, 4, 3), C = 20, so 200 episodes give 30 iterations.
+        """
+        cycle = [self.evaluations_of(i) for i in range(self.max_sh_iter)]
+        full_cycles, rest = divmod(self.episodes, sum(cycle))
+        return self.max_sh_iter * full_cycles + sum(1 for used in accumulate(cycle) if used <= rest)
+
+    @property
+    def evaluations(self) -> int:
+        """Evaluations the planned iterations run (at most ``episodes``)."""
+        return sum(self.evaluations_of(i) for i in range(self.n_iterations))
+
+    @property
+    def full_budget_equivalents(self) -> float:
+        """Total training spent, in full-budget evaluations."""
+        return sum(n * b / self.max_budget for i in range(self.n_iterations) for n, b in self.rungs(i))
+
+
+def config_space(space: SearchSpace, seed: int) -> CS.ConfigurationSpace:
+    """``space`` as a seeded ConfigSpace: uniform integers, and uniform or log-uniform floats."""
+    cs = CS.ConfigurationSpace(seed=seed)
+    for h in space:
+        if h.kind == "int":
+            cs.add(CS.UniformIntegerHyperparameter(h.name, int(h.low), int(h.high), log=h.log))
+        else:
+            cs.add(CS.UniformFloatHyperparameter(h.name, float(h.low), float(h.high), log=h.log))
+    return cs
+
+
+class HpBandSterTuner(Tuner):
+    """An hpbandster master driven through ask / tell, one evaluation at a time; subclasses pick the master."""
+
+    master_factory = staticmethod(hyperband_master)
+    """Builds the (stoppable, privately seeded) master; see ``hpbandster_session``."""
+
+    def __init__(self, space: SearchSpace = TABLE2, seed: int = 0, episodes: int = 200, eta: float = 3.0,
+                 min_budget: float | None = None, wait_s: float = 120.0, score_wait_s: float = 86_400.0) -> None:
+        super().__init__(space, seed, episodes)
+        self.plan = HyperbandPlan(episodes, eta, eta**-2 if min_budget is None else min_budget)
+        if self.plan.n_iterations == 0:
+            raise TunerError(f"{self.name}: {episodes} episodes are fewer than the "
+                             f"{self.plan.evaluations_of(0)} evaluations of the first Hyperband iteration")
+        self.requested_episodes = episodes
+        """The episodes asked for; ``episodes`` becomes the planned count, which ``run`` loops over."""
+        self.episodes = self.plan.evaluations
+        self.wait_s = wait_s
+        """Longest wait, in seconds, for hpbandster to start, propose a job, or shut down."""
+        self.score_wait_s = score_wait_s
+        """Longest wait, in seconds, for the score of a suggestion (one training run)."""
+        self._session: Session | None = None
+        self._pending: Suggestion | None = None
+        self._next: Any = None
+        self._closed = False
+
+    def ask(self) -> Suggestion:
+        if self._closed:
+            raise TunerError(f"{self.name}: the tuner is closed")
+        if self._pending is not None:
+            raise TunerError(f"{self.name}: runs one evaluation at a time; tell the score of "
+                             f"suggestion {self._pending.index} first")
+        if self._session is None:
+            self._session = Session(self._make_master, self.plan.n_iterations, self.wait_s, self.score_wait_s)
+        request = self._session.next_request() if self._next is None else self._next
+        self._next = None
+        if request is DONE:
+            raise TunerError(f"{self.name}: the plan's {self.plan.evaluations} evaluations are used up")
+        config, budget = request
+        # ConfigSpace hands back numpy numbers, in its own key order; validate gives ours as int / float.
+        self._pending = Suggestion(len(self.result.history), self.space.validate(config), float(budget))
+        return self._pending
+
+    def tell(self, suggestion: Suggestion, score: float) -> None:
+        if self._pending is None or suggestion != self._pending:
+            raise TunerError(f"{self.name}: suggestion {suggestion.index} is not the one awaiting a score")
+        self._pending = None
+        self._record(suggestion, score)
+        # hpbandster minimises a loss; the score is an accuracy.
+        self._next = self._session.report(1.0 - float(score))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._session is not None:
+            self._session.stop()
+
+    def _make_master(self, **connection: Any):
+        """The master for this tuner, connected as ``Session`` says."""
+        return type(self).master_factory(configspace=config_space(self.space, self.seed), seed=self.seed,
+                                         eta=self.plan.eta, min_budget=self.plan.min_budget,
+                                         max_budget=self.plan.max_budget, **connection)
+
+    def describe(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "library": f"hpbandster {version('hpbandster')}, ConfigSpace {version('ConfigSpace')}",
+            "master": self.master_name,
+            "eta": plan.eta,
+            "min_budget": plan.min_budget,
+            "max_budget": plan.max_budget,
+            "budgets": list(plan.budgets),
+            "n_iterations": plan.n_iterations,
+            "requested_episodes": self.requested_episodes,
+            "planned_evaluations": plan.evaluations,
+            "full_budget_equivalents": plan.full_budget_equivalents,
+            "defaults": self.library_defaults(),
+        }
+
+    master_name = "hpbandster.optimizers.HyperBand"
+    """The library class that runs, for the record."""
+
+    def library_defaults(self) -> dict[str, Any]:
+        """The master's settings we leave at the library's defaults."""
+        return {"config_generator": "RandomSampling (ConfigSpace prior)"}
+
+
+class Hyperband(HpBandSterTuner):
+    """Hyperband (Li et al. 2018): random configurations raced by successive halving."""
+
+    name = "hyperband"
+
+
+class BOHB(HpBandSterTuner):
+    """BOHB (Falkner et al. 2018): Hyperband whose configurations come from a TPE-like KDE model."""
+
+    name = "bohb"
+    master_factory = staticmethod(bohb_master)
+    master_name = "hpbandster.optimizers.BOHB"
+
+    def library_defaults(self) -> dict[str, Any]:
+        from hpbandster.optimizers import BOHB as LibraryBOHB
+
+        ours = {"self", "configspace", "eta", "min_budget", "max_budget", "kwargs"}
+        defaults = {name: p.default for name, p in inspect.signature(LibraryBOHB.__init__).parameters.items()
+                    if name not in ours and p.default is not inspect.Parameter.empty}
+        # None means "number of hyperparameters + 1" (hpbandster's config_generators/bohb.py).
+        defaults["min_points_in_model (effective)"] = len(self.space) + 1
+        return defaults

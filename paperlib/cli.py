@@ -1,0 +1,134 @@
+"""The command line: ``python -m paperlib {search,trial,report} ...``.
+
+Every input is checked before any work starts; a bad one ends the command with one line on
+stderr naming the problem and exit status 2, having written nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import paths
+from .data import DATASETS, DataError
+from .profiles import PROFILES, ProfileError
+from .records import RecordError
+from .space import SpaceError
+from .tuner import METHODS, TunerError
+
+USER_ERRORS = (DataError, ProfileError, RecordError, SpaceError, TunerError)
+"""Errors that mean "the input is wrong": reported in one line, never as a traceback."""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", required=True, choices=list(DATASETS), help="dataset to search on")
+    parser.add_argument("--profile", default="smoke", choices=list(PROFILES),
+                        help="data sizes, epochs, episodes (see paperlib/profiles.py; default: smoke)")
+    parser.add_argument("--seed", type=int, default=0, help="search seed; also seeds each trial (default: 0)")
+    parser.add_argument("--data-dir", default=None,
+                        help="dataset root in torchvision's layout (default: $DATA_DIR, else data/ in the project)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
+    parser.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m paperlib", description="MAPPO hyperparameter optimization: the paper's artifact.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    search = commands.add_parser("search", help="run (or resume) one search and write its run records")
+    search.add_argument("--method", required=True, choices=list(METHODS), help="search method")
+    _add_common(search)
+    search.add_argument("--out", required=True, help="run directory (trials.jsonl, run.json); rerun to resume")
+
+    trial = commands.add_parser("trial", help="train and score one configuration at full budget (default: the space's central one)")
+    _add_common(trial)
+    trial.add_argument("--config", default=None, help='JSON object of hyperparameters, e.g. \'{"conv_size": 5, ...}\'')
+
+    data = commands.add_parser("data", help="check (or download) both datasets under the data root")
+    data.add_argument("--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/)")
+    data.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
+
+    plan = commands.add_parser("plan", help="print the make variables of a profile's reproduction (used by the Makefile)")
+    plan.add_argument("--profile", required=True, choices=list(PROFILES), help="profile to plan")
+
+    report = commands.add_parser("report", help="build Tables 3-4 and the figures from run directories")
+    report.add_argument("--runs", required=True, help="folder searched recursively for run directories")
+    report.add_argument("--out", required=True, help="folder for tables/ and figures/")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "search":
+            return _search(args)
+        return {"trial": _trial, "data": _data, "plan": _plan, "report": _report}[args.command](args)
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .search import make_experiment, run_experiment
+
+    experiment = make_experiment(args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir),
+                                 Path(args.out), device=args.device, download=not args.no_download)
+    run_experiment(experiment)
+    return 0
+
+
+def _trial(args: argparse.Namespace) -> int:
+    from .data import load_splits
+    from .profiles import get_profile
+    from .space import TABLE2
+    from .trial import Recipe, run_trial
+
+    try:
+        config = TABLE2.default() if args.config is None else json.loads(args.config)
+    except json.JSONDecodeError as error:
+        raise SpaceError(f"--config is not valid JSON ({error})") from None
+    config = TABLE2.validate(config)
+    profile = get_profile(args.profile)
+    import torch
+
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    splits = load_splits(args.dataset, paths.data_dir(args.data_dir), profile.train_size, profile.val_size,
+                         profile.test_size, device, download=not args.no_download)
+    result = run_trial(config, splits, 1.0, args.seed, Recipe(epochs=profile.epochs), evaluate_test=True)
+    print(json.dumps({"config": config, "profile": profile.name, "dataset": args.dataset, "device": device,
+                      "split_sizes": splits.sizes, **vars(result)}, indent=2))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    for path in build_report(Path(args.runs), Path(args.out)):
+        print(path)
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from .data import ensure_available, load_splits
+
+    root = paths.data_dir(args.data_dir)
+    for name in DATASETS:
+        ensure_available(name, root, download=not args.no_download)
+        print(f"{name}: {load_splits(name, root, download=False).sizes} from {root}")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from .profiles import get_profile
+
+    profile = get_profile(args.profile)
+    runs = paths.profile_results(profile.name).relative_to(paths.ROOT) / "runs"
+    notebooks = [f"{runs}/{d}/{m}/seed{s}/search.ipynb" for d in profile.datasets for m in profile.methods for s in profile.seeds]
+    print("# generated by `python -m paperlib plan`: the searches of the profile, one make target each")
+    print("RUN_NOTEBOOKS := " + " ".join(notebooks))
+    return 0

@@ -1,0 +1,257 @@
+"""One hpbandster run on a background thread, with bounded waits and a clean shutdown.
+
+``paperlib.baselines_hpbandster`` drives Hyperband and BOHB through ask / tell; this module is the
+plumbing under it. A :class:`Session` starts, on one daemon thread, a Pyro4 name server on
+127.0.0.1 (a free port), the master, and one in-process worker whose ``compute`` relays each job to
+the tuner and waits for its loss. Every wait is bounded and raises :class:`HpBandSterError` when it
+runs out (hpbandster is unmaintained: a stall must fail loudly, never hang), and every thread and
+socket is gone when :meth:`Session.stop` returns, whether the run finished, failed or was cut short.
+
+Two things the library needs that its documentation does not say:
+
+- Pyro4's default serializer (serpent) cannot carry the numpy values ConfigSpace 1.x and numpy 2
+  produce (``numpy.str_``, ``numpy.float64``), and hpbandster's calls then hang silently. We switch
+  Pyro4 to pickle (process-wide Pyro4 settings; every daemon here listens on 127.0.0.1 only) and
+  return built-in types from ``compute``.
+- BOHB draws from numpy's *global* random state (``np.random.rand``, ``randint``, scipy's
+  ``truncnorm.rvs``). :class:`_PrivateRandom` gives each run its own seeded state, swapped in only
+  while the config generator runs, which is only while the tuner's caller waits in ask or tell.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from typing import Any, Callable
+
+import numpy as np
+import Pyro4
+import Pyro4.naming
+from hpbandster.core.worker import Worker
+from hpbandster.optimizers import BOHB, HyperBand
+
+from .tuner import TunerError
+
+HOST = "127.0.0.1"
+"""Every Pyro4 daemon of a session listens here only."""
+RUN_ID = "paperlib"
+"""hpbandster's run id; each session has its own name server, so one fixed id is enough."""
+LOGGER = logging.getLogger("paperlib.hpbandster")
+"""Passed to hpbandster: its Worker otherwise calls ``logging.basicConfig(level=DEBUG)``."""
+DONE = "done"
+"""Posted by the session when the master has run all its iterations."""
+STOPPED_LOSS = math.inf
+"""Loss reported for a job cut short by :meth:`Session.stop`; hpbandster counts it as crashed."""
+
+
+class HpBandSterError(TunerError):
+    """hpbandster failed, stalled, or did not shut down; the message says which wait ran out."""
+
+
+def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll ``condition`` until it holds; raise an :class:`HpBandSterError` naming ``what`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise HpBandSterError(f"hpbandster: {what} within {seconds} s")
+        time.sleep(0.005)
+
+
+class _PrivateRandom:
+    """A config generator run on its own numpy random state (see the module docstring)."""
+
+    def __init__(self, generator: Any, seed: int) -> None:
+        self.generator = generator
+        self.state = np.random.RandomState(seed).get_state()
+
+    @contextmanager
+    def _own_state(self):
+        outer = np.random.get_state()
+        np.random.set_state(self.state)
+        try:
+            yield
+        finally:
+            self.state = np.random.get_state()
+            np.random.set_state(outer)
+
+    def get_config(self, budget: float):
+        with self._own_state():
+            return self.generator.get_config(budget)
+
+    def new_result(self, job: Any, update_model: bool = True) -> None:
+        with self._own_state():
+            self.generator.new_result(job, update_model=update_model)
+
+
+class _Stoppable:
+    """Master mixin: seeded generator, and a ``stopping`` event after which ``run`` ends with the job in flight.
+
+    ``Master.run`` schedules from ``active_iterations()``; once none is active and none is left to
+    start it returns, so reporting no active iteration is the one hook that ends it early.
+    """
+
+    def __init__(self, *, stopping: threading.Event, seed: int, **kwargs: Any) -> None:
+        self.stopping = stopping
+        super().__init__(**kwargs)
+        self.config_generator = _PrivateRandom(self.config_generator, seed)
+
+    def active_iterations(self) -> list:
+        return [] if self.stopping.is_set() else super().active_iterations()
+
+
+class _HyperBandMaster(_Stoppable, HyperBand):
+    """hpbandster's HyperBand, stoppable."""
+
+
+class _BOHBMaster(_Stoppable, BOHB):
+    """hpbandster's BOHB, stoppable."""
+
+
+def hyperband_master(**kwargs: Any) -> HyperBand:
+    """A stoppable HyperBand master (keywords: HyperBand's, plus ``stopping`` and ``seed``)."""
+    return _HyperBandMaster(**kwargs)
+
+
+def bohb_master(**kwargs: Any) -> BOHB:
+    """A stoppable BOHB master (keywords: BOHB's, plus ``stopping`` and ``seed``)."""
+    return _BOHBMaster(**kwargs)
+
+
+class _RelayWorker(Worker):
+    """The one worker: ``compute`` hands the job to the session and returns the loss it is told."""
+
+    def __init__(self, session: "Session", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+
+    def compute(self, config_id, config, budget, working_directory, **kwargs):
+        # The result crosses Pyro4: built-in types only.
+        return {"loss": float(self.session.relay(config, budget)), "info": {}}
+
+
+class Session:
+    """A name server, a master and a worker on a daemon thread, talking to the tuner through two queues."""
+
+    def __init__(self, make_master: Callable[..., Any], n_iterations: int, wait_s: float, score_wait_s: float) -> None:
+        self.make_master = make_master
+        self.n_iterations = n_iterations
+        self.wait_s = wait_s
+        self.score_wait_s = score_wait_s
+        self.requests: queue.Queue = queue.Queue()
+        """Master → tuner: ``(config, budget)`` per job, then :data:`DONE`, or the exception that ended the run."""
+        self.losses: queue.Queue = queue.Queue()
+        """Tuner → worker: the loss of the job in flight, or ``None`` to stop."""
+        self.stopping = threading.Event()
+        self.master: Any = None
+        self.thread = threading.Thread(target=self._serve, name="paperlib-hpbandster", daemon=True)
+        self.thread.start()
+
+    # --- the tuner's side (main thread) ---
+
+    def next_request(self) -> Any:
+        """The master's next job ``(config, budget)`` or :data:`DONE`; raises if the run failed or stalled."""
+        try:
+            request = self.requests.get(timeout=self.wait_s)
+        except queue.Empty:
+            raise HpBandSterError(f"hpbandster proposed no job within {self.wait_s} s") from None
+        if isinstance(request, BaseException):
+            raise HpBandSterError(f"hpbandster failed: {request!r}") from request
+        return request
+
+    def report(self, loss: float) -> Any:
+        """Hand the worker the loss of the job in flight and return the master's next request."""
+        self.losses.put(loss)
+        return self.next_request()
+
+    def stop(self) -> None:
+        """End the run (cutting it short if needed) and wait until every thread and socket is gone."""
+        self.stopping.set()
+        self.losses.put(None)
+        master = self.master
+        if master is not None and master.thread_cond.acquire(timeout=self.wait_s):
+            master.thread_cond.notify_all()  # wake a master waiting for a queue slot or a result
+            master.thread_cond.release()
+        self.thread.join(self.wait_s)
+        if self.thread.is_alive():
+            raise HpBandSterError(f"hpbandster did not shut down within {self.wait_s} s")
+        unreported = [r for r in _drain(self.requests) if isinstance(r, BaseException)]
+        if unreported:
+            raise HpBandSterError(f"hpbandster failed: {unreported[0]!r}") from unreported[0]
+
+    # --- the worker's side (a Pyro4 thread) ---
+
+    def relay(self, config: dict, budget: float) -> float:
+        """Post a job for ``ask`` and wait for its loss."""
+        if self.stopping.is_set():
+            return STOPPED_LOSS
+        self.requests.put((config, float(budget)))
+        try:
+            loss = self.losses.get(timeout=self.score_wait_s)
+        except queue.Empty:
+            raise HpBandSterError(f"no score came within {self.score_wait_s} s") from None
+        return STOPPED_LOSS if loss is None else loss
+
+    # --- the session thread ---
+
+    def _serve(self) -> None:
+        try:
+            with ExitStack() as cleanup:
+                port = _start_nameserver(cleanup, self.wait_s)
+                connection = dict(run_id=RUN_ID, nameserver=HOST, nameserver_port=port, host=HOST, logger=LOGGER)
+                self.master = master = self.make_master(stopping=self.stopping, **connection)
+                cleanup.callback(_stop_master, master, self.wait_s)
+                worker = _RelayWorker(self, **connection)
+                worker.run(background=True)
+                cleanup.callback(_stop_worker, worker, self.wait_s)
+                wait_for(lambda: master.dispatcher.number_of_workers() > 0 or self.stopping.is_set(),
+                         self.wait_s, "the worker did not register")
+                if master.dispatcher.number_of_workers() > 0:  # else stopped before it registered
+                    master.run(n_iterations=self.n_iterations, min_n_workers=1)
+                self.requests.put(DONE)
+        except BaseException as error:  # handed to the tuner, which raises it
+            self.requests.put(error)
+
+
+def _drain(q: queue.Queue) -> list:
+    items = []
+    while not q.empty():
+        items.append(q.get_nowait())
+    return items
+
+
+def _start_nameserver(cleanup: ExitStack, wait_s: float) -> int:
+    """Start a Pyro4 name server on :data:`HOST` and a free port; return the port."""
+    Pyro4.config.SERIALIZER = "pickle"  # see the module docstring; before any daemon or proxy exists
+    Pyro4.config.SERIALIZERS_ACCEPTED.add("pickle")
+    _, daemon, _ = Pyro4.naming.startNS(host=HOST, port=0)  # no broadcast server on 127.*
+    thread = threading.Thread(target=daemon.requestLoop, name="paperlib-pyro-nameserver", daemon=True)
+    thread.start()
+    cleanup.callback(_stop_daemon, daemon, thread, wait_s, "the name server")
+    return int(daemon.locationStr.rsplit(":", 1)[1])
+
+
+def _stop_daemon(daemon: Any, thread: threading.Thread, wait_s: float, what: str) -> None:
+    daemon.shutdown()
+    thread.join(wait_s)
+    if thread.is_alive():
+        raise HpBandSterError(f"hpbandster: {what} did not stop within {wait_s} s")
+
+
+def _stop_worker(worker: Worker, wait_s: float) -> None:
+    # The worker's thread creates its Pyro4 daemon; wait for it rather than race it.
+    wait_for(lambda: hasattr(worker, "pyro_daemon") or not worker.thread.is_alive(), wait_s, "the worker did not start")
+    if hasattr(worker, "pyro_daemon"):
+        _stop_daemon(worker.pyro_daemon, worker.thread, wait_s, "the worker")
+
+
+def _stop_master(master: Any, wait_s: float) -> None:
+    dispatcher = master.dispatcher
+    wait_for(lambda: hasattr(dispatcher, "pyro_daemon") or not master.dispatcher_thread.is_alive(),
+             wait_s, "the dispatcher did not start")
+    if hasattr(dispatcher, "pyro_daemon"):
+        _stop_daemon(dispatcher.pyro_daemon, master.dispatcher_thread, wait_s, "the dispatcher")
+    for worker in dispatcher.worker_pool.values():
+        worker.proxy._pyroRelease()  # its connection to the (stopped) worker

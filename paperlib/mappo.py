@@ -1,0 +1,217 @@
+"""The paper's method: hyperparameter search by multi-agent PPO (MAPPO) with a centralized critic.
+
+One episode is one configuration (PAPER.md reading 5). In an episode the agents act in order
+(:class:`paperlib.agents.Team`): each samples its hyperparameters from its own actor given the
+previous agent's action, and together they produce one configuration; its validation accuracy is the
+reward all agents share. After every rollout of ``rollout_episodes`` episodes the actors and the
+centralized critic take a PPO update (:meth:`MAPPOTuner._update`): centralized training, decentralized
+execution (CTDE).
+
+References for the choices (each is also named where it is made): MAPPO's reference implementation
+marlbenchmark/on-policy (``r_mappo.py``), CleanRL's ``ppo.py``, and NNI's ``PPOTuner``, which also
+treats one trial as one episode.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from . import ppo
+from .agents import Actor, Choice, Critic, Team, resolve_groups
+from .space import TABLE2, SearchSpace
+from .tuner import Suggestion, Tuner, TunerError
+
+
+@dataclass(frozen=True)
+class MAPPOConfig:
+    """PPO settings of the MAPPO tuner (CleanRL names), chosen on :class:`paperlib.synthetic.Bowl` only.
+
+    Where the references disagree, or where 200 episodes (far fewer than any RL benchmark) force a
+    different choice, the field's docstring says so. The discount and GAE's lambda are absent: the
+    only reward comes at the end of the episode and is shared, so with gamma = lambda = 1 each agent's
+    advantage is simply the (standardized) reward minus its value.
+    """
+
+    rollout_episodes: int = 10
+    """Episodes (configurations) per PPO update, K; 200 episodes give 20 updates. NNI uses 20 trials per update, which leaves only 10 updates: too few for the policy to concentrate within the budget."""
+    update_epochs: int = 10
+    """Passes over each rollout per update: between CleanRL/NNI's 4 and on-policy's 15, since each rollout is small and must be used well."""
+    num_minibatches: int = 1
+    """Minibatches per epoch: one, as on-policy (NNI and CleanRL use 4; 10 episodes split in 4 give noisy steps)."""
+    learning_rate: float = 3e-3
+    """Adam step size for actors and critic: above on-policy's 5e-4 and NNI's 3e-4, which learn too slowly in 20 updates."""
+    adam_eps: float = 1e-5
+    """Adam's epsilon (on-policy's ``opti_eps``, CleanRL's choice)."""
+    clip_coef: float = 0.2
+    """Clip range of the probability ratio in the surrogate objective (all three references)."""
+    ent_coef: float = 0.01
+    """Weight of the entropy bonus (CleanRL and on-policy; NNI uses 0)."""
+    vf_coef: float = 0.5
+    """Weight of the value loss (CleanRL and NNI; on-policy uses 1 with separate actor and critic optimizers)."""
+    huber_delta: float = 10.0
+    """Where the Huber value loss turns from quadratic to linear (on-policy's ``huber_delta``); on standardized rewards it is nearly always quadratic."""
+    max_grad_norm: float = 0.5
+    """Gradient norm clip, applied to actors and critic separately (CleanRL and NNI; on-policy clips at 10)."""
+    norm_adv: bool = True
+    """Normalize advantages over the whole rollout, all agents together (on-policy; CleanRL does it per minibatch)."""
+    hidden_size: int = 64
+    """Width of the hidden layers of actors (one layer) and critic (two) (on-policy's and CleanRL's 64)."""
+
+    def __post_init__(self) -> None:
+        for name in ("rollout_episodes", "update_epochs", "num_minibatches", "hidden_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise TunerError(f"MAPPOConfig.{name} must be a positive integer, got {value!r}")
+        if self.num_minibatches > self.rollout_episodes:
+            raise TunerError(f"MAPPOConfig.num_minibatches ({self.num_minibatches}) exceeds rollout_episodes ({self.rollout_episodes})")
+        for name in ("learning_rate", "adam_eps", "clip_coef", "huber_delta", "max_grad_norm"):
+            if not getattr(self, name) > 0:
+                raise TunerError(f"MAPPOConfig.{name} must be positive, got {getattr(self, name)!r}")
+
+
+class MAPPOTuner(Tuner):
+    """Multi-agent PPO over the discrete grid of ``space`` (PAPER.md readings 3 and 4).
+
+    ``groups`` says which agent owns which hyperparameters: ``"layers"`` (the paper's three agents,
+    the default for Table 2), ``"per_hyperparameter"`` (the default for any other space),
+    ``"single"`` (one agent: plain PPO), or a mapping agent name -> hyperparameter names, in acting order.
+    """
+
+    name = "mappo"
+
+    def __init__(
+        self,
+        space: SearchSpace = TABLE2,
+        seed: int = 0,
+        episodes: int = 200,
+        config: MAPPOConfig | None = None,
+        groups: str | Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        super().__init__(space, seed, episodes)
+        self.config = config if config is not None else MAPPOConfig()
+        try:
+            self.groups = resolve_groups(space, groups)
+        except ValueError as error:
+            raise TunerError(str(error)) from None
+        self.team = Team(space, self.groups)
+        # Local generators only: the global torch RNG and thread settings are left alone.
+        init = torch.Generator().manual_seed(seed)
+        self.actors = torch.nn.ModuleList(
+            Actor(self.team.obs_dim, agent.head_sizes, self.config.hidden_size, init) for agent in self.team.agents
+        )
+        self.critic = Critic(self.team.state_dim, self.config.hidden_size, init)
+        self.optimizer = torch.optim.Adam(
+            [*self.actors.parameters(), *self.critic.parameters()], lr=self.config.learning_rate, eps=self.config.adam_eps
+        )
+        self._sampler = torch.Generator().manual_seed(seed)  # actions, drawn one episode at a time
+        self._shuffler = init  # minibatch order in the updates
+        self._rollout: list[tuple[Suggestion, list[Choice]]] = []  # handed out in this rollout, in order
+        self._scores: dict[int, float] = {}  # index -> score told, for this rollout
+        self._next_index = 0
+        self.updates = 0
+        """PPO updates done so far."""
+
+    # --- decentralized execution -------------------------------------------------------------------
+
+    def ask(self) -> Suggestion:
+        """The next episode: every agent in turn samples its action from its actor and its observation."""
+        if len(self._rollout) == self.config.rollout_episodes:
+            raise TunerError(
+                f"all {self.config.rollout_episodes} episodes of this rollout are handed out; "
+                "tell their scores before asking for more (the policy updates in between)"
+            )
+        episode: list[Choice] = []
+        with torch.no_grad():
+            for i, actor in enumerate(self.actors):
+                logits = actor(self.team.observation(i, episode[-1] if episode else None))
+                episode.append(tuple(int(torch.multinomial(torch.softmax(l, -1), 1, generator=self._sampler)) for l in logits))
+        suggestion = Suggestion(self._next_index, self.space.validate(self.team.config(episode)), 1.0)
+        self._next_index += 1
+        self._rollout.append((suggestion, episode))
+        return suggestion
+
+    def ask_batch(self, n: int) -> list[Suggestion]:
+        """Up to ``n`` suggestions, at most the rest of the current rollout: the policy is fixed until it is told."""
+        room = self.config.rollout_episodes - len(self._rollout)
+        return [self.ask() for _ in range(max(1, min(n, room)))]
+
+    def tell(self, suggestion: Suggestion, score: float) -> None:
+        """Record the shared reward of an episode; the last one of a rollout triggers the PPO update."""
+        handed = {s.index: s for s, _ in self._rollout if s.index not in self._scores}
+        if handed.get(suggestion.index) != suggestion:
+            raise TunerError(f"tell for suggestion {suggestion.index} that is not pending (never handed out, or already told)")
+        if not math.isfinite(float(score)):
+            raise TunerError(f"score of suggestion {suggestion.index} must be finite, got {score!r}")
+        self._record(suggestion, score)
+        self._scores[suggestion.index] = float(score)
+        if len(self._scores) == self.config.rollout_episodes:
+            self._update()
+            self._rollout, self._scores = [], {}
+
+    # --- centralized training ----------------------------------------------------------------------
+
+    def _evaluate(self, b_obs: torch.Tensor, b_actions: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probability and entropy of every agent's action, each of shape ``(episodes, agents)``.
+
+        An agent's heads are independent given its observation, so its log-probability and entropy
+        are the sums over its heads.
+        """
+        logprobs, entropies = [], []
+        for i, actor in enumerate(self.actors):
+            logits = actor(b_obs[:, i])
+            logprobs.append(sum(ppo.categorical_log_prob(l, b_actions[i][:, h]) for h, l in enumerate(logits)))
+            entropies.append(sum(ppo.categorical_entropy(l) for l in logits))
+        return torch.stack(logprobs, dim=1), torch.stack(entropies, dim=1)
+
+    def _update(self) -> None:
+        """One PPO update of all actors and the critic on the rollout just completed."""
+        cfg = self.config
+        episodes = [episode for _, episode in self._rollout]
+        rewards = torch.tensor([self._scores[s.index] for s, _ in self._rollout])
+        b_obs = torch.stack([self.team.observations(e) for e in episodes])  # (K, agents, obs_dim)
+        b_states = torch.stack([self.team.states(e) for e in episodes])  # (K, agents, state_dim)
+        b_actions = [torch.tensor([e[i] for e in episodes]) for i in range(len(self.team))]  # per agent (K, heads)
+
+        # Shared reward, standardized by the running statistics of every reward so far (on-policy's ValueNorm).
+        seen = torch.tensor([o.score for o in self.result.history])
+        b_returns = ppo.standardize_rewards(rewards, seen).unsqueeze(1).expand(-1, len(self.team))
+        # The behaviour policy is the current one: the parameters have not moved since the rollout began.
+        with torch.no_grad():
+            b_logprobs, _ = self._evaluate(b_obs, b_actions)
+            b_values = self.critic(b_states)
+        # Advantage of each agent = shared return minus its own centralized value baseline.
+        b_advantages = b_returns - b_values
+        if cfg.norm_adv:
+            b_advantages = ppo.normalize_advantages(b_advantages)
+
+        for _ in range(cfg.update_epochs):
+            order = torch.randperm(len(episodes), generator=self._shuffler)
+            for mb in torch.tensor_split(order, cfg.num_minibatches):
+                newlogprob, entropy = self._evaluate(b_obs[mb], [a[mb] for a in b_actions])
+                ratio = (newlogprob - b_logprobs[mb]).exp()
+                pg_loss = ppo.clipped_surrogate(ratio, b_advantages[mb], cfg.clip_coef)
+                v_loss = ppo.huber(self.critic(b_states[mb]) - b_returns[mb], cfg.huber_delta).mean()
+                loss = pg_loss - cfg.ent_coef * entropy.mean() + cfg.vf_coef * v_loss
+
+                self.optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.actors.parameters(), cfg.max_grad_norm)
+                torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
+                self.optimizer.step()
+        self.updates += 1
+
+    def policy(self, agent: int = 0, previous: Choice | None = None) -> list[torch.Tensor]:
+        """Agent ``agent``'s probabilities over each head's grid, given the previous agent's action (for inspection)."""
+        with torch.no_grad():
+            return [torch.softmax(l, -1) for l in self.actors[agent](self.team.observation(agent, previous))]
+
+    def describe(self) -> dict[str, Any]:
+        """The PPO settings, the agents and what they own, and the number of updates the budget allows."""
+        return {
+            "config": asdict(self.config),
+            "groups": {name: list(names) for name, names in self.groups.items()},
+            "updates": self.episodes // self.config.rollout_episodes,
+        }

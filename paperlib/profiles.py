@@ -1,0 +1,68 @@
+"""Profiles as data: how much data, how many epochs, episodes and seeds a reproduction uses."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+class ProfileError(ValueError):
+    """An unknown or malformed profile."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One reproduction scale. Every run records the profile it used (``run.json``)."""
+
+    name: str
+    """Profile name (``smoke``, ``quick``, ``paper``)."""
+    train_size: int | None
+    """Training images per trial, a stratified subset of the training split (None: all 55,000)."""
+    val_size: int | None
+    """Validation images scored per trial, a stratified subset of the validation split (None: all 5,000)."""
+    test_size: int | None
+    """Test images for the final score (None: all 10,000; only the smoke profile cuts them)."""
+    epochs: float
+    """Training epochs of a full-budget trial (budget 1.0); Hyperband and BOHB train fractions of it."""
+    episodes: int
+    """Evaluations per search (PAPER.md reading 5; the paper's 200)."""
+    seeds: tuple[int, ...]
+    """Independent search seeds per (method, dataset)."""
+    datasets: tuple[str, ...] = ("mnist", "fashion_mnist")
+    """Datasets reproduced (Tables 3 and 4)."""
+    methods: tuple[str, ...] = ("random", "anneal", "tpe", "hyperband", "bohb", "mappo")
+    """Methods reproduced, in the order of the paper's tables."""
+
+    def __post_init__(self) -> None:
+        for field_name in ("train_size", "val_size", "test_size"):
+            value = getattr(self, field_name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 10):
+                raise ProfileError(f"profile {self.name!r}: {field_name} must be None or an integer >= 10, got {value!r}")
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, (int, float)) or self.epochs <= 0:
+            raise ProfileError(f"profile {self.name!r}: epochs must be a positive number, got {self.epochs!r}")
+        if isinstance(self.episodes, bool) or not isinstance(self.episodes, int) or self.episodes <= 0:
+            raise ProfileError(f"profile {self.name!r}: episodes must be a positive integer, got {self.episodes!r}")
+        if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in self.seeds):
+            raise ProfileError(f"profile {self.name!r}: seeds must be a non-empty tuple of integers, got {self.seeds!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, for run records."""
+        return asdict(self)
+
+
+SMOKE = Profile("smoke", train_size=1000, val_size=500, test_size=1000, epochs=1, episodes=8, seeds=(0,))
+"""Seconds per search: for tests and CI. Numbers it produces mean nothing."""
+
+QUICK = Profile("quick", train_size=6000, val_size=2000, test_size=None, epochs=1, episodes=200, seeds=(0,))
+"""The whole pipeline, 200 episodes per search, in under an hour on a 2-core CPU."""
+
+PAPER = Profile("paper", train_size=None, val_size=None, test_size=None, epochs=10, episodes=200, seeds=(0, 1, 2))
+"""The paper's scale: full data, 200 episodes, three seeds. A GPU is recommended."""
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (SMOKE, QUICK, PAPER)}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name``; an unknown name is a :class:`ProfileError` listing the choices."""
+    if name not in PROFILES:
+        raise ProfileError(f"unknown profile {name!r}; choose one of {list(PROFILES)}")
+    return PROFILES[name]

@@ -1,0 +1,169 @@
+"""The search space of the paper's Table 2, declared once.
+
+Every method converts from :data:`TABLE2`: hyperopt builds its own space from it
+(``paperlib.baselines_hyperopt``), hpbandster a ConfigSpace (``paperlib.baselines_hpbandster``),
+and MAPPO a discrete grid per hyperparameter (:meth:`Hyperparameter.grid`, PAPER.md reading 4).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+
+class SpaceError(ValueError):
+    """A configuration or space definition does not fit the declared search space."""
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One searched hyperparameter: a name, a type and a closed range."""
+
+    name: str
+    """Name as in the paper's Table 2 (and the keyword the LeNet builder takes)."""
+    kind: str
+    """``"int"`` (every integer in the range is a value) or ``"float"``."""
+    low: float
+    """Smallest allowed value (inclusive)."""
+    high: float
+    """Largest allowed value (inclusive)."""
+    log: bool = False
+    """Search on a log scale (the learning rate): log-uniform for the baselines, a log-spaced grid for MAPPO."""
+    grid_size: int = 9
+    """Number of grid points MAPPO's categorical head chooses from for a float (ints with more values than this use an even grid of this many)."""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("int", "float"):
+            raise SpaceError(f"hyperparameter {self.name!r}: kind must be 'int' or 'float', got {self.kind!r}")
+        if not self.low < self.high:
+            raise SpaceError(f"hyperparameter {self.name!r}: low {self.low} must be below high {self.high}")
+        if self.log and self.low <= 0:
+            raise SpaceError(f"hyperparameter {self.name!r}: a log scale needs low > 0, got {self.low}")
+        if self.kind == "int" and (self.low != int(self.low) or self.high != int(self.high)):
+            raise SpaceError(f"hyperparameter {self.name!r}: an int range needs whole bounds, got [{self.low}, {self.high}]")
+        if self.grid_size < 2:
+            raise SpaceError(f"hyperparameter {self.name!r}: grid_size must be at least 2, got {self.grid_size}")
+
+    def grid(self) -> tuple:
+        """The discrete values MAPPO's categorical head for this hyperparameter chooses from.
+
+        Ints with at most ``grid_size`` values: every value. Wider ints: ``grid_size`` evenly spaced
+        integers from low to high. Floats: ``grid_size`` points, log-spaced when ``log`` is set.
+        """
+        if self.kind == "int":
+            n_values = int(self.high) - int(self.low) + 1
+            if n_values <= self.grid_size:
+                return tuple(range(int(self.low), int(self.high) + 1))
+            points = np.linspace(self.low, self.high, self.grid_size)
+            return tuple(int(round(p)) for p in points)
+        if self.log:
+            points = np.geomspace(self.low, self.high, self.grid_size)
+        else:
+            points = np.linspace(self.low, self.high, self.grid_size)
+        return tuple(float(p) for p in points)
+
+    def check(self, value: Any) -> int | float:
+        """Return ``value`` as this hyperparameter's type, or raise a :class:`SpaceError` naming it."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise SpaceError(f"hyperparameter {self.name!r}: expected a number, got {value!r}")
+        if not math.isfinite(float(value)):
+            raise SpaceError(f"hyperparameter {self.name!r}: value {value!r} is not finite")
+        if self.kind == "int":
+            if float(value) != int(value):
+                raise SpaceError(f"hyperparameter {self.name!r}: expected an integer, got {value!r}")
+            value = int(value)
+        else:
+            value = float(value)
+        # A relative tolerance absorbs float round-off from log/exp conversions in the libraries.
+        tol = 1e-9 * max(abs(self.low), abs(self.high))
+        if not (self.low - tol <= value <= self.high + tol):
+            raise SpaceError(f"hyperparameter {self.name!r}: value {value!r} is outside [{self.low}, {self.high}]")
+        return min(max(value, type(value)(self.low)), type(value)(self.high))
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """An ordered set of hyperparameters; the order is the order agents and tables use."""
+
+    hyperparameters: tuple[Hyperparameter, ...]
+    """The hyperparameters, in declaration order."""
+
+    def __post_init__(self) -> None:
+        names = [hp.name for hp in self.hyperparameters]
+        if len(set(names)) != len(names):
+            raise SpaceError(f"search space has duplicate hyperparameter names: {names}")
+        if not names:
+            raise SpaceError("search space is empty")
+
+    def __iter__(self) -> Iterator[Hyperparameter]:
+        return iter(self.hyperparameters)
+
+    def __len__(self) -> int:
+        return len(self.hyperparameters)
+
+    def __getitem__(self, name: str) -> Hyperparameter:
+        for hp in self.hyperparameters:
+            if hp.name == name:
+                return hp
+        raise SpaceError(f"unknown hyperparameter {name!r}; the space has {self.names}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Hyperparameter names in declaration order."""
+        return tuple(hp.name for hp in self.hyperparameters)
+
+    def validate(self, config: Mapping[str, Any]) -> dict[str, int | float]:
+        """Return ``config`` with every value checked and typed; raise :class:`SpaceError` naming the first problem."""
+        if not isinstance(config, Mapping):
+            raise SpaceError(f"a configuration must be a mapping of hyperparameter values, got {type(config).__name__}")
+        unknown = sorted(set(config) - set(self.names))
+        if unknown:
+            raise SpaceError(f"unknown hyperparameter {unknown[0]!r}; the space has {list(self.names)}")
+        missing = [name for name in self.names if name not in config]
+        if missing:
+            raise SpaceError(f"missing hyperparameter {missing[0]!r}")
+        return {hp.name: hp.check(config[hp.name]) for hp in self.hyperparameters}
+
+    def default(self) -> dict[str, int | float]:
+        """A central configuration: the grid's middle value of every hyperparameter."""
+        return {hp.name: hp.grid()[len(hp.grid()) // 2] for hp in self.hyperparameters}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Mapping[str, Any]]) -> "SearchSpace":
+        """Build a space from ``{name: {"kind": ..., "low": ..., "high": ..., "log": ...}}`` (e.g. parsed JSON)."""
+        if not isinstance(spec, Mapping) or not spec:
+            raise SpaceError("a space definition must be a non-empty mapping of name -> {kind, low, high}")
+        hps = []
+        for name, fields in spec.items():
+            if not isinstance(fields, Mapping):
+                raise SpaceError(f"hyperparameter {name!r}: definition must be a mapping, got {fields!r}")
+            extra = sorted(set(fields) - {"kind", "low", "high", "log", "grid_size"})
+            if extra:
+                raise SpaceError(f"hyperparameter {name!r}: unknown field {extra[0]!r}")
+            for key in ("kind", "low", "high"):
+                if key not in fields:
+                    raise SpaceError(f"hyperparameter {name!r}: missing field {key!r}")
+            hps.append(Hyperparameter(name=str(name), **fields))
+        return cls(tuple(hps))
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """The inverse of :meth:`from_dict`, for run records."""
+        return {
+            hp.name: {"kind": hp.kind, "low": hp.low, "high": hp.high, "log": hp.log, "grid_size": hp.grid_size}
+            for hp in self.hyperparameters
+        }
+
+
+TABLE2 = SearchSpace(
+    (
+        Hyperparameter("conv_size", "int", 2, 7),
+        Hyperparameter("hidden_size", "int", 124, 1024),
+        Hyperparameter("batch_size", "int", 16, 32),
+        # Dropout is the probability of *dropping* a unit (PyTorch's meaning); PAPER.md reading 2.
+        Hyperparameter("dropout_rate", "float", 0.5, 0.9),
+        Hyperparameter("learning_rate", "float", 1e-4, 1e-1, log=True),
+    )
+)
+"""The paper's Table 2."""

@@ -1,0 +1,143 @@
+"""One trial: train the LeNet of a configuration with the fixed recipe, then score it.
+
+The recipe (PAPER.md reading 9) is the same for every method: SGD with momentum 0.9, cross-entropy,
+the configuration's batch size and learning rate, a number of steps set by the budget. The data
+are whole tensors on the device, batched by index; the loss is checked for divergence in blocks
+of steps so the loop never waits on the device at every step.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+from sklearn.metrics import cohen_kappa_score
+from torch import nn
+
+from .data import Splits
+from .model import build_lenet, count_parameters
+
+OK, DIVERGED = "ok", "diverged"
+"""Trial statuses: trained normally, or stopped because the loss became NaN or infinite."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The fixed training recipe shared by every method."""
+
+    epochs: float = 1.0
+    """Epochs over the training split at budget 1.0 (the profile sets it)."""
+    momentum: float = 0.9
+    """SGD momentum."""
+    eval_batch_size: int = 4096
+    """Images per forward pass when scoring (no gradients, so as large as memory allows)."""
+    check_every: int = 50
+    """Training steps between divergence checks (each check waits for the device once)."""
+
+    def steps(self, budget: float, train_size: int, batch_size: int) -> int:
+        """Optimizer steps for a budget: ``budget * epochs`` passes over the data, at least one step."""
+        if not 0.0 < budget <= 1.0:
+            raise ValueError(f"budget must be in (0, 1], got {budget!r}")
+        return max(1, math.ceil(budget * self.epochs * train_size / batch_size))
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """What one trial measured."""
+
+    status: str
+    """``ok`` or ``diverged``."""
+    val_accuracy: float
+    """Validation accuracy; chance level (1 / classes) for a diverged trial."""
+    seconds: float
+    """Wall time of training plus scoring."""
+    train_seconds: float
+    """Wall time of the training steps alone."""
+    steps: int
+    """Optimizer steps taken."""
+    num_parameters: int
+    """Trainable parameters of the LeNet."""
+    test_accuracy: float | None = None
+    """Test accuracy, when asked for (final evaluation only)."""
+    kappa: float | None = None
+    """Cohen's kappa on the test set, when asked for."""
+
+
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Predicted classes for ``images``, in large batches without autograd."""
+    model.eval()
+    with torch.inference_mode():
+        return torch.cat([model(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)])
+
+
+def kappa(labels: np.ndarray, predictions: np.ndarray) -> float:
+    """Cohen's kappa (scikit-learn's), the paper's agreement metric."""
+    return float(cohen_kappa_score(labels, predictions))
+
+
+def run_trial(
+    config: Mapping[str, Any],
+    splits: Splits,
+    budget: float = 1.0,
+    seed: int = 0,
+    recipe: Recipe = Recipe(),
+    evaluate_test: bool = False,
+) -> TrialResult:
+    """Train ``config``'s LeNet on ``splits.train_*`` for ``budget`` of the recipe and score it.
+
+    A loss that turns NaN or infinite ends training with status ``diverged`` and chance-level
+    accuracy (a diverged network predicts no better than chance); it never raises.
+    """
+    start = time.perf_counter()
+    device = splits.train_x.device
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        model = build_lenet(config).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(config["learning_rate"]), momentum=recipe.momentum)
+    batch_size, n = int(config["batch_size"]), len(splits.train_y)
+    steps = recipe.steps(budget, n, batch_size)
+
+    model.train()
+    status, finite, step = OK, torch.ones((), dtype=torch.bool, device=device), 0
+    order = torch.empty(0, dtype=torch.long)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)  # dropout masks
+        while step < steps:
+            if len(order) < batch_size:  # a new epoch: reshuffle (the last partial batch is dropped)
+                order = torch.randperm(n, generator=generator).to(device)
+            batch, order = order[:batch_size], order[batch_size:]
+            loss = nn.functional.cross_entropy(model(splits.train_x[batch]), splits.train_y[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            finite &= torch.isfinite(loss)
+            step += 1
+            if step % recipe.check_every == 0 or step == steps:
+                if not bool(finite):  # one host-device sync per block of steps
+                    status = DIVERGED
+                    break
+    train_seconds = time.perf_counter() - start
+
+    if status == DIVERGED:
+        val_accuracy, test_accuracy, test_kappa = 1.0 / 10, None, None
+    else:
+        val_accuracy = float((predict(model, splits.val_x, recipe.eval_batch_size) == splits.val_y).float().mean())
+        test_accuracy = test_kappa = None
+        if evaluate_test:
+            predicted = predict(model, splits.test_x, recipe.eval_batch_size)
+            test_accuracy = float((predicted == splits.test_y).float().mean())
+            test_kappa = kappa(splits.test_y.cpu().numpy(), predicted.cpu().numpy())
+    return TrialResult(
+        status=status,
+        val_accuracy=val_accuracy,
+        seconds=time.perf_counter() - start,
+        train_seconds=train_seconds,
+        steps=step,
+        num_parameters=count_parameters(model),
+        test_accuracy=test_accuracy,
+        kappa=test_kappa,
+    )

@@ -1,0 +1,204 @@
+"""One tuner interface for all six methods, and the public entry point :func:`run_search`.
+
+A tuner is built with a space and a seed, then driven by ``ask`` / ``tell`` (as Optuna's samplers
+are): ``ask()`` hands out a :class:`Suggestion` (a configuration and the budget to train it for),
+``tell(suggestion, score)`` reports its validation accuracy. ``run(objective, episodes)`` is the
+plain loop over a callable ``objective(config, budget) -> score``. One episode is one evaluation
+(PAPER.md reading 5), at whatever budget the method asked for.
+
+The budget is a fraction of the full training budget, in ``(0, 1]``: MAPPO and the hyperopt methods
+always ask for 1.0; Hyperband and BOHB ask for less on their early rungs.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from .space import TABLE2, SearchSpace
+
+Objective = Callable[[Mapping[str, Any], float], float]
+"""``objective(config, budget) -> score`` (higher is better; for LeNet the validation accuracy)."""
+
+
+class TunerError(RuntimeError):
+    """A tuner was driven against its contract (e.g. ``tell`` for a suggestion it never handed out)."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One configuration a tuner asks to be evaluated."""
+
+    index: int
+    """Episode index: 0 for the first suggestion a tuner hands out, then 1, 2, ..."""
+    config: Mapping[str, Any]
+    """Hyperparameter values, validated against the tuner's space."""
+    budget: float = 1.0
+    """Fraction of the full training budget to evaluate it with, in (0, 1]."""
+
+
+@dataclass
+class Observation:
+    """A suggestion with its score and where the time went."""
+
+    suggestion: Suggestion
+    """What was evaluated."""
+    score: float
+    """The objective's value (validation accuracy for LeNet)."""
+    optimizer_seconds: float = 0.0
+    """Seconds spent inside the tuner (ask + tell) for this episode."""
+    objective_seconds: float = 0.0
+    """Seconds spent inside the objective (training) for this episode."""
+
+
+@dataclass
+class SearchResult:
+    """What a search returns: the incumbent and the full history."""
+
+    method: str
+    """Registry name of the method."""
+    history: list[Observation] = field(default_factory=list)
+    """Every evaluation, in the order they were told."""
+
+    @property
+    def incumbent(self) -> Observation:
+        """The best observation; among equal scores, the one at the largest budget, then the earliest."""
+        if not self.history:
+            raise TunerError("no evaluation has been recorded yet")
+        return max(self.history, key=lambda o: (o.score, o.suggestion.budget, -o.suggestion.index))
+
+    @property
+    def best_config(self) -> dict[str, Any]:
+        """Configuration of the incumbent."""
+        return dict(self.incumbent.suggestion.config)
+
+    @property
+    def best_score(self) -> float:
+        """Score of the incumbent."""
+        return self.incumbent.score
+
+
+class Tuner(ABC):
+    """The interface every method implements; see the module docstring."""
+
+    name: str = "tuner"
+    """Registry name (``random``, ``anneal``, ``tpe``, ``hyperband``, ``bohb``, ``mappo``)."""
+    deterministic: bool = True
+    """Same seed and same scores give the same suggestions (what :meth:`replay` relies on)."""
+
+    def __init__(self, space: SearchSpace = TABLE2, seed: int = 0, episodes: int = 200) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TunerError(f"seed must be an integer, got {seed!r}")
+        if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes <= 0:
+            raise TunerError(f"episodes must be a positive integer, got {episodes!r}")
+        self.space = space
+        self.seed = seed
+        self.episodes = episodes
+        self.result = SearchResult(self.name)
+
+    @abstractmethod
+    def ask(self) -> Suggestion:
+        """The next configuration to evaluate."""
+
+    @abstractmethod
+    def tell(self, suggestion: Suggestion, score: float) -> None:
+        """Report the score of a suggestion this tuner handed out."""
+
+    def ask_batch(self, n: int) -> list[Suggestion]:
+        """Up to ``n`` suggestions that may be evaluated independently (e.g. in parallel).
+
+        The default hands out one; tuners whose next suggestions do not depend on pending scores
+        (MAPPO within one rollout) override it.
+        """
+        return [self.ask()]
+
+    def describe(self) -> dict[str, Any]:
+        """Settings worth recording in ``run.json`` (library defaults, derived counts); JSON-serialisable."""
+        return {}
+
+    def close(self) -> None:
+        """Release resources (threads, sockets). Safe to call twice."""
+
+    def run(self, objective: Objective, on_episode: Callable[[Observation], None] | None = None) -> SearchResult:
+        """Evaluate ``episodes`` suggestions of ``objective`` and return the result.
+
+        ``on_episode`` is called after every tell (for progress and run records).
+        """
+        try:
+            while len(self.result.history) < self.episodes:
+                start = time.perf_counter()
+                batch = self.ask_batch(self.episodes - len(self.result.history))
+                asked = time.perf_counter()
+                ask_share = (asked - start) / len(batch)
+                for suggestion in batch:
+                    t0 = time.perf_counter()
+                    score = float(objective(dict(suggestion.config), suggestion.budget))
+                    t1 = time.perf_counter()
+                    self.tell(suggestion, score)
+                    t2 = time.perf_counter()
+                    observation = self.result.history[-1]
+                    observation.objective_seconds = t1 - t0
+                    observation.optimizer_seconds = ask_share + (t2 - t1)
+                    if on_episode is not None:
+                        on_episode(observation)
+        finally:
+            self.close()
+        return self.result
+
+    def replay(self, records: list[tuple[Mapping[str, Any], float, float]]) -> None:
+        """Bring a fresh tuner to the state it had after the recorded ``(config, budget, score)`` episodes.
+
+        Resuming an interrupted run (see ``paperlib.search``) rebuilds the tuner with the same seed and
+        replays the run record instead of unpickling library state: every method here is
+        deterministic given its seed and the scores it was told, so asking again yields the recorded
+        suggestions. A mismatch means the record came from another seed, space or code version.
+        """
+        for index, (config, budget, score) in enumerate(records):
+            suggestion = self.ask()
+            if dict(suggestion.config) != dict(config) or abs(suggestion.budget - budget) > 1e-9:
+                raise TunerError(
+                    f"cannot resume: episode {index} was recorded as {dict(config)} at budget {budget}, "
+                    f"but the tuner now suggests {dict(suggestion.config)} at budget {suggestion.budget}"
+                )
+            self.tell(suggestion, score)
+
+    def _record(self, suggestion: Suggestion, score: float) -> None:
+        """Append an observation to the history (called by subclasses' ``tell``)."""
+        self.result.history.append(Observation(suggestion, float(score)))
+
+
+# Method name -> (module, class). Imported lazily: hpbandster and torch are slow to import, and a
+# user who only wants TPE should not pay for them.
+METHODS: dict[str, tuple[str, str]] = {
+    "random": ("paperlib.baselines_hyperopt", "RandomSearch"),
+    "anneal": ("paperlib.baselines_hyperopt", "Anneal"),
+    "tpe": ("paperlib.baselines_hyperopt", "TPE"),
+    "hyperband": ("paperlib.baselines_hpbandster", "Hyperband"),
+    "bohb": ("paperlib.baselines_hpbandster", "BOHB"),
+    "mappo": ("paperlib.mappo", "MAPPOTuner"),
+}
+"""The six methods of the paper, in the order of its tables."""
+
+
+def tuner_class(method: str) -> type[Tuner]:
+    """The tuner class for ``method``; unknown names raise a :class:`TunerError` listing the known ones."""
+    if method not in METHODS:
+        raise TunerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
+    module_name, class_name = METHODS[method]
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def make_tuner(method: str, space: SearchSpace = TABLE2, seed: int = 0, episodes: int = 200, **options: Any) -> Tuner:
+    """Build the tuner for ``method`` with its options (see each class for what it accepts)."""
+    return tuner_class(method)(space=space, seed=seed, episodes=episodes, **options)
+
+
+def run_search(method: str, objective: Objective, episodes: int, seed: int, space: SearchSpace = TABLE2, **options: Any) -> SearchResult:
+    """Search ``space`` with ``method`` for ``episodes`` evaluations of ``objective``; the one entry point for all six methods.
+
+    The result has ``best_config``, ``best_score`` and ``history``.
+    """
+    tuner = make_tuner(method, space=space, seed=seed, episodes=episodes, **options)
+    return tuner.run(objective)

@@ -1,0 +1,34 @@
+"""Shared fixtures. Tests read the datasets from DATA_DIR (CI: ../shared/data) and never download."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from paperlib import paths
+from paperlib.data import DATASETS, RAW_FILES, Splits, raw_folder
+
+
+@pytest.fixture(scope="session")
+def data_root():
+    """The dataset root; `make test` has checked or fetched both datasets there before pytest starts."""
+    root = paths.data_dir()
+    missing = [str(raw_folder(root, n) / f) for n in DATASETS for f in RAW_FILES if not (raw_folder(root, n) / f).is_file()]
+    if missing:
+        pytest.fail(f"dataset file {missing[0]} is missing: run `make data DATA_DIR=...` or set DATA_DIR")
+    return root
+
+
+@pytest.fixture()
+def tiny_splits():
+    """A learnable synthetic 10-class problem in the real tensor layout (class = brightest quadrant pattern)."""
+    generator = torch.Generator().manual_seed(0)
+
+    def make(n):
+        labels = torch.arange(n) % 10
+        images = torch.randn(n, 1, 28, 28, generator=generator) * 0.3
+        for c in range(10):
+            images[labels == c, 0, c * 2 : c * 2 + 6, c * 2 : c * 2 + 6] += 2.0
+        return images, labels
+
+    train, val, test = make(400), make(200), make(200)
+    return Splits("tiny", *train, *val, *test)

@@ -1,0 +1,52 @@
+import math
+
+import pytest
+
+from paperlib.space import TABLE2, Hyperparameter, SearchSpace, SpaceError
+
+
+def test_table2_is_the_papers_table():
+    assert TABLE2.names == ("conv_size", "hidden_size", "batch_size", "dropout_rate", "learning_rate")
+    assert [(hp.kind, hp.low, hp.high) for hp in TABLE2] == [
+        ("int", 2, 7), ("int", 124, 1024), ("int", 16, 32), ("float", 0.5, 0.9), ("float", 0.0001, 0.1),
+    ]
+    assert TABLE2["learning_rate"].log and not TABLE2["dropout_rate"].log
+
+
+def test_grids_cover_the_ranges():
+    assert TABLE2["conv_size"].grid() == (2, 3, 4, 5, 6, 7)
+    assert TABLE2["batch_size"].grid() == (16, 18, 20, 22, 24, 26, 28, 30, 32)
+    lr = TABLE2["learning_rate"].grid()
+    assert lr[0] == pytest.approx(1e-4) and lr[-1] == pytest.approx(0.1) and len(lr) == 9
+    ratios = [b / a for a, b in zip(lr, lr[1:])]
+    assert ratios == pytest.approx([10 ** (3 / 8)] * 8)  # log-spaced: a constant ratio
+    for hp in TABLE2:
+        assert all(TABLE2[hp.name].check(v) == v for v in hp.grid())
+
+
+def test_validate_types_and_names_the_problem():
+    config = TABLE2.validate({"conv_size": 5.0, "hidden_size": 500, "batch_size": 16, "dropout_rate": 0.5, "learning_rate": 0.01})
+    assert config["conv_size"] == 5 and isinstance(config["conv_size"], int)
+    bad = {**config}
+    with pytest.raises(SpaceError, match="'conv_size'.*outside"):
+        TABLE2.validate({**bad, "conv_size": 8})
+    with pytest.raises(SpaceError, match="'hidden_size'.*integer"):
+        TABLE2.validate({**bad, "hidden_size": 500.5})
+    with pytest.raises(SpaceError, match="'dropout_rate'.*number"):
+        TABLE2.validate({**bad, "dropout_rate": "0.5"})
+    with pytest.raises(SpaceError, match="'learning_rate'.*finite"):
+        TABLE2.validate({**bad, "learning_rate": math.nan})
+    with pytest.raises(SpaceError, match="missing hyperparameter 'batch_size'"):
+        TABLE2.validate({k: v for k, v in bad.items() if k != "batch_size"})
+
+
+def test_malformed_space_definitions_are_refused():
+    with pytest.raises(SpaceError, match="'lr'.*log scale"):
+        SearchSpace.from_dict({"lr": {"kind": "float", "low": 0, "high": 1, "log": True}})
+    with pytest.raises(SpaceError, match="'x'.*missing field 'high'"):
+        SearchSpace.from_dict({"x": {"kind": "int", "low": 1}})
+    with pytest.raises(SpaceError, match="'x'.*kind"):
+        Hyperparameter("x", "str", 0, 1)
+    with pytest.raises(SpaceError, match="duplicate"):
+        SearchSpace((Hyperparameter("x", "int", 0, 3), Hyperparameter("x", "int", 0, 3)))
+    assert SearchSpace.from_dict(TABLE2.to_dict()) == TABLE2

@@ -1,0 +1,79 @@
+"""One contract suite, run against every method of the paper (STYLE.md point 4)."""
+import pytest
+
+from paperlib.space import TABLE2, SpaceError
+from paperlib.synthetic import Bowl
+from paperlib.tuner import METHODS, TunerError, make_tuner, run_search
+
+EPISODES = 30
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_run_search_evaluates_the_budget_inside_the_space(method):
+    result = run_search(method, Bowl(), episodes=EPISODES, seed=3)
+    n = len(result.history)
+    assert 0 < n <= EPISODES
+    if method not in ("hyperband", "bohb"):  # hpbandster may stop short of the budget, never past it
+        assert n == EPISODES
+    for observation in result.history:
+        assert TABLE2.validate(observation.suggestion.config) == dict(observation.suggestion.config)
+        assert 0.0 < observation.suggestion.budget <= 1.0
+        assert observation.optimizer_seconds >= 0.0 and observation.objective_seconds >= 0.0
+    assert [o.suggestion.index for o in result.history] == list(range(n))
+    assert result.best_score == max(o.score for o in result.history)
+    assert Bowl()(result.best_config, result.incumbent.suggestion.budget) == pytest.approx(result.best_score)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_same_seed_same_suggestions(method):
+    def trace(seed):
+        result = run_search(method, Bowl(), episodes=EPISODES, seed=seed)
+        return [(dict(o.suggestion.config), o.suggestion.budget) for o in result.history]
+
+    first = trace(5)
+    assert first == trace(5)
+    assert first != trace(6)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_replay_restores_the_state(method):
+    objective = Bowl()
+    full = run_search(method, objective, episodes=EPISODES, seed=1)
+    done = [(o.suggestion.config, o.suggestion.budget, o.score) for o in full.history[:12]]
+    tuner = make_tuner(method, seed=1, episodes=EPISODES)
+    tuner.replay(done)
+    rest = tuner.run(objective)
+    assert [(dict(o.suggestion.config), o.suggestion.budget) for o in rest.history] == [
+        (dict(o.suggestion.config), o.suggestion.budget) for o in full.history
+    ]
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_replay_of_a_foreign_record_is_refused(method):
+    tuner = make_tuner(method, seed=1, episodes=EPISODES)
+    foreign = dict(TABLE2.default(), conv_size=2, hidden_size=124)
+    try:
+        with pytest.raises(TunerError, match="cannot resume"):
+            tuner.replay([(foreign, 1.0, 0.5)] * 3)
+    finally:
+        tuner.close()
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("bad", [{"seed": "1"}, {"seed": 1.5}, {"episodes": 0}, {"episodes": -3}])
+def test_bad_arguments_are_refused(method, bad):
+    arguments = {"seed": 0, "episodes": 10, **bad}
+    with pytest.raises(TunerError, match="seed|episodes"):
+        make_tuner(method, **arguments)
+
+
+def test_unknown_method_names_the_choices():
+    with pytest.raises(TunerError, match="unknown method 'grid'.*mappo"):
+        make_tuner("grid")
+
+
+def test_space_rejects_out_of_range_and_unknown():
+    with pytest.raises(SpaceError, match="learning_rate"):
+        TABLE2.validate(dict(TABLE2.default(), learning_rate=0.5))
+    with pytest.raises(SpaceError, match="momentum"):
+        TABLE2.validate(dict(TABLE2.default(), momentum=0.9))
