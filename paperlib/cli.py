@@ -22,10 +22,18 @@ USER_ERRORS = (DataError, ProfileError, RecordError, SpaceError, TunerError)
 """Errors that mean "the input is wrong": reported in one line, never as a traceback."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the problem (the usage is one --help away)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, choices=list(DATASETS), help="dataset to search on")
-    parser.add_argument("--profile", default="smoke", choices=list(PROFILES),
-                        help="data sizes, epochs, episodes (see paperlib/profiles.py; default: smoke)")
+    parser.add_argument("--profile", default="smoke", metavar="{" + ",".join(PROFILES) + "} or FILE.json",
+                        help="data sizes, epochs, episodes: a named profile (paperlib/profiles.py) or a JSON file "
+                             "of the same fields (default: smoke)")
     parser.add_argument("--seed", type=int, default=0, help="search seed; also seeds each trial (default: 0)")
     parser.add_argument("--data-dir", default=None,
                         help="dataset root in torchvision's layout (default: $DATA_DIR, else data/ in the project)")
@@ -34,12 +42,15 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m paperlib", description="MAPPO hyperparameter optimization: the paper's artifact.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m paperlib", description="MAPPO hyperparameter optimization: the paper's artifact.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     search = commands.add_parser("search", help="run (or resume) one search and write its run records")
     search.add_argument("--method", required=True, choices=list(METHODS), help="search method")
     _add_common(search)
+    search.add_argument("--episodes", type=int, default=None, help="evaluations in the search (default: the profile's)")
+    search.add_argument("--space", default=None,
+                        help="JSON file {name: {kind, low, high, log}} replacing Table 2's ranges (same five names)")
     search.add_argument("--out", required=True, help="run directory (trials.jsonl, run.json); rerun to resume")
 
     trial = commands.add_parser("trial", help="train and score one configuration at full budget (default: the space's central one)")
@@ -76,10 +87,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _search(args: argparse.Namespace) -> int:
     from .search import make_experiment, run_experiment
 
+    options = {"device": args.device, "download": not args.no_download}
+    if args.episodes is not None:
+        options["episodes"] = args.episodes
+    if args.space is not None:
+        options["space"] = _read_space(Path(args.space))
     experiment = make_experiment(args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir),
-                                 Path(args.out), device=args.device, download=not args.no_download)
+                                 Path(args.out), **options)
     run_experiment(experiment)
     return 0
+
+
+def _read_space(path: Path):
+    from .space import SearchSpace
+
+    try:
+        return SearchSpace.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except OSError as error:
+        raise SpaceError(f"cannot read space file {path}: {error.strerror}") from None
+    except (json.JSONDecodeError, TypeError) as error:
+        raise SpaceError(f"space file {path} is malformed ({error})") from None
 
 
 def _trial(args: argparse.Namespace) -> int:

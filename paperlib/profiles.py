@@ -1,7 +1,9 @@
 """Profiles as data: how much data, how many epochs, episodes and seeds a reproduction uses."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 
@@ -43,6 +45,13 @@ class Profile:
             raise ProfileError(f"profile {self.name!r}: episodes must be a positive integer, got {self.episodes!r}")
         if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in self.seeds):
             raise ProfileError(f"profile {self.name!r}: seeds must be a non-empty tuple of integers, got {self.seeds!r}")
+        from .data import DATASETS  # local: data imports torch, profiles must stay light
+        from .tuner import METHODS
+
+        for value, known, what in ((self.datasets, DATASETS, "dataset"), (self.methods, METHODS, "method")):
+            unknown = [v for v in value if v not in known]
+            if not value or unknown:
+                raise ProfileError(f"profile {self.name!r}: unknown {what} {unknown[0] if unknown else None!r}; choose from {list(known)}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, for run records."""
@@ -62,7 +71,35 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (SMOKE, QUICK, PAPER)}
 
 
 def get_profile(name: str) -> Profile:
-    """The profile called ``name``; an unknown name is a :class:`ProfileError` listing the choices."""
-    if name not in PROFILES:
-        raise ProfileError(f"unknown profile {name!r}; choose one of {list(PROFILES)}")
-    return PROFILES[name]
+    """The profile called ``name``, or read from ``name`` when it is a ``.json`` file of Profile fields.
+
+    An unknown name or a malformed file is a :class:`ProfileError` naming the problem.
+    """
+    if name in PROFILES:
+        return PROFILES[name]
+    if not name.endswith(".json"):
+        raise ProfileError(f"unknown profile {name!r}; choose one of {list(PROFILES)} or give a .json file")
+    return profile_from_file(Path(name))
+
+
+def profile_from_file(path: Path) -> Profile:
+    """A custom profile from a JSON object with the fields of :class:`Profile`."""
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProfileError(f"cannot read profile file {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ProfileError(f"profile file {path} is not valid JSON ({error})") from None
+    if not isinstance(spec, dict):
+        raise ProfileError(f"profile file {path} must hold a JSON object of profile fields")
+    known = {f.name for f in fields(Profile)}
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise ProfileError(f"profile file {path}: unknown field {unknown[0]!r}; the fields are {sorted(known)}")
+    for key in ("seeds", "datasets", "methods"):
+        if isinstance(spec.get(key), list):
+            spec[key] = tuple(spec[key])
+    try:
+        return Profile(**spec)
+    except TypeError as error:
+        raise ProfileError(f"profile file {path}: {error}") from None

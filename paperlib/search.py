@@ -20,7 +20,7 @@ from . import environment
 from .data import DataError, check_dataset_name, ensure_available, load_splits
 from .profiles import Profile, get_profile
 from .records import RecordError, RunDirectory
-from .space import TABLE2
+from .space import TABLE2, SearchSpace, SpaceError
 from .trial import OK, Recipe, TrialResult, run_trial
 from .tuner import METHODS, Observation, TunerError, make_tuner
 
@@ -43,15 +43,25 @@ class Experiment:
     """The run directory."""
     device: str = "auto"
     """``auto`` (CUDA when present, else CPU), or a torch device string."""
+    episodes: int | None = None
+    """Evaluations in the search; None takes the profile's."""
+    space: SearchSpace = TABLE2
+    """The search space (Table 2 unless a reviewer narrows or widens its ranges)."""
     download: bool = True
     """Download missing datasets (torchvision checks their MD5)."""
     tuner_options: dict[str, Any] = field(default_factory=dict)
     """Extra keyword options for the tuner (e.g. MAPPO's grouping)."""
 
     @property
+    def episodes_total(self) -> int:
+        """Evaluations in the search: the explicit ``episodes``, else the profile's."""
+        return self.profile.episodes if self.episodes is None else self.episodes
+
+    @property
     def identity(self) -> dict[str, Any]:
         """What a run directory must match to be resumed by this experiment."""
-        return {"method": self.method, "dataset": self.dataset, "profile": self.profile.name, "seed": self.seed}
+        return {"method": self.method, "dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
+                "episodes": self.episodes_total, "space": self.space.to_dict()}
 
     @property
     def recipe(self) -> Recipe:
@@ -67,13 +77,26 @@ class Experiment:
 
 
 def make_experiment(method: str, dataset: str, profile: str, seed: Any, data_dir: Path, out: Path, **kwargs: Any) -> Experiment:
-    """Check every input and build the :class:`Experiment`; raises a one-line error naming the first problem."""
+    """Check every input and build the :class:`Experiment`; raises a one-line error naming the first problem.
+
+    Notebook parameters arrive here unchecked, so every type is checked too.
+    """
+    for name, value in (("method", method), ("dataset", dataset), ("profile", profile)):
+        if not isinstance(value, str):
+            raise TunerError(f"{name} must be a string, got {value!r}")
     if method not in METHODS:
         raise TunerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
     check_dataset_name(dataset)
     chosen = get_profile(profile)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TunerError(f"seed must be an integer, got {seed!r}")
+    episodes = kwargs.get("episodes", chosen.episodes)
+    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes <= 0:
+        raise TunerError(f"episodes must be a positive integer, got {episodes!r}")
+    space = kwargs.get("space", TABLE2)
+    if not isinstance(space, SearchSpace) or space.names != TABLE2.names:
+        names = getattr(space, "names", space)
+        raise SpaceError(f"the LeNet search space must define exactly {list(TABLE2.names)}, got {list(names)}")
     experiment = Experiment(method, dataset, chosen, seed, Path(data_dir), Path(out), **kwargs)
     try:
         experiment.torch_device
@@ -100,12 +123,15 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
                 progress(f"{experiment.out}: already complete")
                 return previous
         records = run_dir.trials()
-        episodes = experiment.profile.episodes
+        episodes = experiment.episodes_total
         if len(records) > episodes:
             raise RecordError(f"{experiment.out} records {len(records)} episodes, more than the {episodes} asked for")
-        tuner = make_tuner(experiment.method, seed=experiment.seed, episodes=episodes, **experiment.tuner_options)
+        tuner = make_tuner(experiment.method, space=experiment.space, seed=experiment.seed, episodes=episodes,
+                           **experiment.tuner_options)
         tuner.replay([(r["config"], r["budget"], r["score"]) for r in records])
         summary = _header(experiment, tuner.describe(), splits.sizes)
+        if previous is not None:  # a resumed run keeps the time it first started
+            summary["started_at"] = previous.get("started_at", summary["started_at"])
         run_dir.write_run(summary)
         if records:
             progress(f"resuming {experiment.out} after {len(records)} of {episodes} episodes")
@@ -170,11 +196,9 @@ def _header(experiment: Experiment, tuner_settings: dict[str, Any], sizes: dict[
     return {
         **experiment.identity,
         "status": "running",
-        "episodes": experiment.profile.episodes,
         "profile_settings": experiment.profile.to_dict(),
         "split_sizes": sizes,
         "recipe": vars(experiment.recipe),
-        "space": TABLE2.to_dict(),
         "tuner": tuner_settings,
         "device": str(experiment.torch_device),
         "environment": environment.describe(),

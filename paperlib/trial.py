@@ -20,8 +20,8 @@ from torch import nn
 from .data import Splits
 from .model import build_lenet, count_parameters
 
-OK, DIVERGED = "ok", "diverged"
-"""Trial statuses: trained normally, or stopped because the loss became NaN or infinite."""
+OK, DIVERGED, OUT_OF_MEMORY = "ok", "diverged", "out_of_memory"
+"""Trial statuses: trained normally, stopped because the loss became NaN or infinite, or the device ran out of memory."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,9 @@ class TrialResult:
     """What one trial measured."""
 
     status: str
-    """``ok`` or ``diverged``."""
+    """``ok``, ``diverged`` or ``out_of_memory``."""
     val_accuracy: float
-    """Validation accuracy; chance level (1 / classes) for a diverged trial."""
+    """Validation accuracy; chance level (1 / classes) for a failed trial."""
     seconds: float
     """Wall time of training plus scoring."""
     train_seconds: float
@@ -102,27 +102,17 @@ def run_trial(
     steps = recipe.steps(budget, n, batch_size)
 
     model.train()
-    status, finite, step = OK, torch.ones((), dtype=torch.bool, device=device), 0
-    order = torch.empty(0, dtype=torch.long)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)  # dropout masks
-        while step < steps:
-            if len(order) < batch_size:  # a new epoch: reshuffle (the last partial batch is dropped)
-                order = torch.randperm(n, generator=generator).to(device)
-            batch, order = order[:batch_size], order[batch_size:]
-            loss = nn.functional.cross_entropy(model(splits.train_x[batch]), splits.train_y[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            finite &= torch.isfinite(loss)
-            step += 1
-            if step % recipe.check_every == 0 or step == steps:
-                if not bool(finite):  # one host-device sync per block of steps
-                    status = DIVERGED
-                    break
+    status, step = OK, 0
+    try:
+        step = _train(model, optimizer, splits, steps, batch_size, seed, generator, recipe.check_every)
+    except _Diverged as stopped:
+        status, step = DIVERGED, stopped.step
+    except torch.cuda.OutOfMemoryError:
+        status = OUT_OF_MEMORY
+        torch.cuda.empty_cache()
     train_seconds = time.perf_counter() - start
 
-    if status == DIVERGED:
+    if status != OK:
         val_accuracy, test_accuracy, test_kappa = 1.0 / 10, None, None
     else:
         val_accuracy = float((predict(model, splits.val_x, recipe.eval_batch_size) == splits.val_y).float().mean())
@@ -141,3 +131,35 @@ def run_trial(
         test_accuracy=test_accuracy,
         kappa=test_kappa,
     )
+
+
+class _Diverged(Exception):
+    """Raised inside the training loop when the loss stopped being finite."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(step)
+        self.step = step
+
+
+def _train(model: nn.Module, optimizer: torch.optim.Optimizer, splits: Splits, steps: int, batch_size: int,
+           seed: int, generator: torch.Generator, check_every: int) -> int:
+    """The training steps of a trial; returns the number taken (raises :class:`_Diverged`)."""
+    device, n = splits.train_x.device, len(splits.train_y)
+    finite, step = torch.ones((), dtype=torch.bool, device=device), 0
+    order = torch.empty(0, dtype=torch.long)
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)  # dropout masks
+        while step < steps:
+            if len(order) < batch_size:  # a new epoch: reshuffle (the last partial batch is dropped)
+                order = torch.randperm(n, generator=generator).to(device)
+            batch, order = order[:batch_size], order[batch_size:]
+            loss = nn.functional.cross_entropy(model(splits.train_x[batch]), splits.train_y[batch])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            finite &= torch.isfinite(loss)
+            step += 1
+            if step % check_every == 0 or step == steps:
+                if not bool(finite):  # one host-device sync per block of steps
+                    raise _Diverged(step)
+    return step
