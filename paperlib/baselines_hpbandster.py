@@ -22,8 +22,9 @@ from typing import Any
 
 import ConfigSpace as CS
 import numpy as np
+from hpbandster.optimizers import BOHB as LibraryBOHB
 
-from .hpbandster_session import DONE, HpBandSterError, Session, bohb_master, hyperband_master
+from .hpbandster_session import DONE, Session, bohb_master, hyperband_master
 from .space import TABLE2, SearchSpace
 from .tuner import Suggestion, Tuner, TunerError
 
@@ -111,8 +112,10 @@ class HpBandSterTuner(Tuner):
 
     master_factory = staticmethod(hyperband_master)
     """Builds the (stoppable, privately seeded) master; see ``hpbandster_session``."""
+    master_name = "hpbandster.optimizers.HyperBand"
+    """The library class that runs, for the record."""
 
-    def __init__(self, space: SearchSpace = TABLE2, seed: int = 0, episodes: int = 200, eta: float = 3.0,
+    def __init__(self, space: SearchSpace = TABLE2, seed: int = 0, episodes: int = 200, *, eta: float = 3.0,
                  min_budget: float | None = None, wait_s: float = 120.0, score_wait_s: float = 86_400.0) -> None:
         super().__init__(space, seed, episodes)
         self.plan = HyperbandPlan(episodes, eta, eta**-2 if min_budget is None else min_budget)
@@ -183,10 +186,8 @@ class HpBandSterTuner(Tuner):
             "planned_evaluations": plan.evaluations,
             "full_budget_equivalents": plan.full_budget_equivalents,
             "defaults": self.library_defaults(),
+            "space": [str(h) for h in config_space(self.space, self.seed).values()],
         }
-
-    master_name = "hpbandster.optimizers.HyperBand"
-    """The library class that runs, for the record."""
 
     def library_defaults(self) -> dict[str, Any]:
         """The master's settings we leave at the library's defaults."""
@@ -207,8 +208,6 @@ class BOHB(HpBandSterTuner):
     master_name = "hpbandster.optimizers.BOHB"
 
     def library_defaults(self) -> dict[str, Any]:
-        from hpbandster.optimizers import BOHB as LibraryBOHB
-
         ours = {"self", "configspace", "eta", "min_budget", "max_budget", "kwargs"}
         defaults = {name: p.default for name, p in inspect.signature(LibraryBOHB.__init__).parameters.items()
                     if name not in ours and p.default is not inspect.Parameter.empty}

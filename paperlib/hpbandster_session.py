@@ -51,13 +51,13 @@ class HpBandSterError(TunerError):
     """hpbandster failed, stalled, or did not shut down; the message says which wait ran out."""
 
 
-def wait_for(condition: Callable[[], bool], seconds: float, what: str) -> None:
+def wait_for(condition: Callable[[], bool], seconds: float, what: str, poll_s: float = 0.005) -> None:
     """Poll ``condition`` until it holds; raise an :class:`HpBandSterError` naming ``what`` after ``seconds``."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
             raise HpBandSterError(f"hpbandster: {what} within {seconds} s")
-        time.sleep(0.005)
+        time.sleep(poll_s)
 
 
 class _PrivateRandom:
@@ -191,7 +191,11 @@ class Session:
         try:
             loss = self.losses.get(timeout=self.score_wait_s)
         except queue.Empty:
-            raise HpBandSterError(f"no score came within {self.score_wait_s} s") from None
+            # hpbandster's worker would swallow an exception raised here and move on, and a late
+            # score would be paired with the next job; so end the run and tell the tuner instead.
+            self.requests.put(HpBandSterError(f"no score came within {self.score_wait_s} s"))
+            self.stopping.set()
+            return STOPPED_LOSS
         return STOPPED_LOSS if loss is None else loss
 
     # --- the session thread ---
@@ -206,13 +210,21 @@ class Session:
                 worker = _RelayWorker(self, **connection)
                 worker.run(background=True)
                 cleanup.callback(_stop_worker, worker, self.wait_s)
-                wait_for(lambda: master.dispatcher.number_of_workers() > 0 or self.stopping.is_set(),
-                         self.wait_s, "the worker did not register")
+                wait_for(lambda: _discovered(master) or self.stopping.is_set(), self.wait_s,
+                         "the worker did not register", poll_s=0.02)
                 if master.dispatcher.number_of_workers() > 0:  # else stopped before it registered
                     master.run(n_iterations=self.n_iterations, min_n_workers=1)
                 self.requests.put(DONE)
         except BaseException as error:  # handed to the tuner, which raises it
             self.requests.put(error)
+
+
+def _discovered(master: Any) -> bool:
+    """Whether the dispatcher knows the worker; if not, ask it to look (it otherwise looks every 60 s)."""
+    if master.dispatcher.number_of_workers() > 0:
+        return True
+    master.dispatcher.trigger_discover_worker()
+    return False
 
 
 def _drain(q: queue.Queue) -> list:

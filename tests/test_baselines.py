@@ -8,14 +8,16 @@ import json
 import math
 import statistics
 import threading
+import time
 
 import numpy as np
 import psutil
 import pytest
 from hyperopt import Trials, anneal, fmin, rand, tpe
 
-from paperlib.baselines_hpbandster import HyperbandPlan
+from paperlib.baselines_hpbandster import Hyperband, HyperbandPlan
 from paperlib.baselines_hyperopt import hyperopt_space
+from paperlib.hpbandster_session import HpBandSterError
 from paperlib.space import TABLE2
 from paperlib.synthetic import Bowl
 from paperlib.tuner import TunerError, make_tuner, run_search
@@ -100,11 +102,11 @@ def test_describe_records_the_library_defaults():
 # --- the Hyperband plan ---
 
 @pytest.mark.parametrize("episodes, eta, min_budget, n_iterations, evaluations, full_budget", [
-    (200, 3, 1 / 9, 30, 200, 80.0),  # brackets of 13 + 4 + 3 = 20 evaluations, 10 cycles
+    (200, 3, 1 / 9, 30, 200, 80.0),  # brackets 13 + 4 + 3 = 20 (3 + 2 + 3 full), 10 cycles
     (30, 3, 1 / 9, 3, 20, 8.0),      # one cycle; the next bracket (13) would overshoot
     (33, 3, 1 / 9, 4, 33, 11.0),     # one cycle and the widest bracket: 20 + 13
-    (200, 2, 1 / 4, 45, 195, 90.0),  # brackets 7 + 3 + 3 = 13, 15 cycles; 5 left < 7
-    (200, 3, 1 / 27, 12, 195, 60.0),  # brackets 40 + 13 + 8 + 4 = 65, 3 cycles; 5 left < 40
+    (200, 2, 1 / 4, 45, 195, 120.0),  # brackets 7 + 3 + 3 = 13 (3 + 2 + 3 full), 15 cycles; 5 left < 7
+    (200, 3, 1 / 27, 12, 195, 45.0),  # brackets 40 + 13 + 8 + 4 = 65 (4 + 3 + 4 + 4 full), 3 cycles
 ])
 def test_plan_against_hand_computed_counts(episodes, eta, min_budget, n_iterations, evaluations, full_budget):
     plan = HyperbandPlan(episodes, eta, min_budget)
@@ -245,3 +247,27 @@ def test_hpbandster_refuses_out_of_order_driving():
     finally:
         tuner.close()
     assert not math.isnan(tuner.result.best_score)
+
+
+def test_a_score_that_never_comes_fails_loudly():
+    tuner = make_tuner("hyperband", seed=0, episodes=30, score_wait_s=0.05)
+    try:
+        suggestion = tuner.ask()
+        time.sleep(0.3)  # longer than score_wait_s: the worker has given up on this job
+        with pytest.raises(HpBandSterError, match="no score came within 0.05 s"):
+            tuner.tell(suggestion, 0.5)
+    finally:
+        tuner.close()
+
+
+def test_a_failing_master_fails_loudly_and_cleans_up(monkeypatch):
+    def broken_master(**kwargs):
+        raise RuntimeError("no master today")
+
+    monkeypatch.setattr(Hyperband, "master_factory", staticmethod(broken_master))
+    threads_before = set(threading.enumerate())
+    tuner = make_tuner("hyperband", seed=0, episodes=30)
+    with pytest.raises(HpBandSterError, match="no master today"):
+        tuner.ask()
+    tuner.close()
+    assert set(threading.enumerate()) == threads_before
