@@ -45,7 +45,7 @@ def resolve_groups(space: SearchSpace, groups: str | Mapping[str, Sequence[str]]
     elif groups == "single":
         resolved = {"agent": tuple(space.names)}
     elif isinstance(groups, Mapping):
-        resolved = {str(agent): tuple(names) for agent, names in groups.items()}
+        resolved = {str(agent): (names,) if isinstance(names, str) else tuple(names) for agent, names in groups.items()}
     else:
         raise ValueError(f"groups must be one of {list(GROUPINGS)} or a mapping agent -> hyperparameter names, got {groups!r}")
     owned = [name for names in resolved.values() for name in names]
@@ -132,21 +132,30 @@ class Team:
         return {name: value for agent, choice in zip(self.agents, episode) for name, value in agent.values(choice).items()}
 
 
-def layer_init(layer: nn.Linear, gain: float, generator: torch.Generator) -> nn.Linear:
-    """Orthogonal weights with ``gain``, zero bias (CleanRL's ``layer_init``; on-policy's ``use_orthogonal``)."""
+# ReLU, as on-policy's default (``use_ReLU``; CleanRL uses tanh): torch computes tanh with a vectorized
+# kernel that goes multi-threaded above 2048 elements, which the critic's batch (rollout x agents x
+# hidden) can exceed; ReLU stays on the calling thread.
+
+
+def linear(n_in: int, n_out: int, gain: float, generator: torch.Generator) -> nn.Linear:
+    """A linear layer with orthogonal weights of ``gain`` and zero bias (CleanRL's ``layer_init``; on-policy's ``use_orthogonal``).
+
+    Built with ``skip_init`` so torch's default initialization never draws from the global RNG.
+    """
+    layer = nn.utils.skip_init(nn.Linear, n_in, n_out)
     nn.init.orthogonal_(layer.weight, gain, generator=generator)
     nn.init.zeros_(layer.bias)
     return layer
 
 
 class Actor(nn.Module):
-    """One agent's policy: observation -> tanh MLP -> one categorical head per hyperparameter."""
+    """One agent's policy: observation -> ReLU MLP -> one categorical head per hyperparameter."""
 
     def __init__(self, obs_dim: int, head_sizes: Sequence[int], hidden: int, generator: torch.Generator) -> None:
         super().__init__()
-        self.body = nn.Sequential(layer_init(nn.Linear(obs_dim, hidden), math.sqrt(2), generator), nn.Tanh())
+        self.body = nn.Sequential(linear(obs_dim, hidden, math.sqrt(2), generator), nn.ReLU())
         # Gain 0.01 on the heads starts every head near uniform (CleanRL's actor, on-policy's ``gain``).
-        self.heads = nn.ModuleList(layer_init(nn.Linear(hidden, n), 0.01, generator) for n in head_sizes)
+        self.heads = nn.ModuleList(linear(hidden, n, 0.01, generator) for n in head_sizes)
 
     def forward(self, obs: Tensor) -> list[Tensor]:
         """Logits of every head for a batch of observations."""
@@ -160,9 +169,9 @@ class Critic(nn.Module):
     def __init__(self, state_dim: int, hidden: int, generator: torch.Generator) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            layer_init(nn.Linear(state_dim, hidden), math.sqrt(2), generator), nn.Tanh(),
-            layer_init(nn.Linear(hidden, hidden), math.sqrt(2), generator), nn.Tanh(),
-            layer_init(nn.Linear(hidden, 1), 1.0, generator),
+            linear(state_dim, hidden, math.sqrt(2), generator), nn.ReLU(),
+            linear(hidden, hidden, math.sqrt(2), generator), nn.ReLU(),
+            linear(hidden, 1, 1.0, generator),
         )
 
     def forward(self, state: Tensor) -> Tensor:

@@ -30,7 +30,13 @@ def standardize_rewards(rewards: Tensor, seen: Tensor, eps: float = 1e-8) -> Ten
 
 
 def normalize_advantages(advantages: Tensor, eps: float = 1e-8) -> Tensor:
-    """Advantages shifted to mean 0 and scaled to standard deviation 1 over the batch (CleanRL ``norm_adv``)."""
+    """Advantages shifted to mean 0 and scaled to standard deviation 1 over the batch (CleanRL ``norm_adv``).
+
+    The standard deviation is the unbiased one, as CleanRL's ``Tensor.std()``; a batch of one has none
+    and comes out as 0.
+    """
+    if advantages.numel() < 2:
+        return advantages - advantages.mean()
     return (advantages - advantages.mean()) / (advantages.std() + eps)
 
 
@@ -46,16 +52,25 @@ def clipped_surrogate(ratio: Tensor, advantages: Tensor, clip_coef: float) -> Te
     return torch.max(unclipped, clipped).mean()
 
 
+def log_softmax(logits: Tensor) -> Tensor:
+    """Log-probabilities of the categorical distribution(s) over the last dimension of ``logits``.
+
+    Written as ``logits - logsumexp(logits)`` rather than ``torch.log_softmax``: torch's softmax
+    kernels open an OpenMP parallel region even for a few rows, and on a busy two-core machine each
+    such region can stall for milliseconds; this form stays on the calling thread.
+    """
+    return logits - torch.logsumexp(logits, dim=-1, keepdim=True)
+
+
 def categorical_entropy(logits: Tensor) -> Tensor:
     """Entropy ``-sum(p log p)`` of the categorical distribution(s) over the last dimension of ``logits``."""
-    log_p = torch.log_softmax(logits, dim=-1)
+    log_p = log_softmax(logits)
     return -(log_p.exp() * log_p).sum(dim=-1)
 
 
 def categorical_log_prob(logits: Tensor, actions: Tensor) -> Tensor:
     """Log-probability of integer ``actions`` under the categorical distribution(s) given by ``logits``."""
-    log_p = torch.log_softmax(logits, dim=-1)
-    return log_p.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+    return log_softmax(logits).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
 
 
 def huber(error: Tensor, delta: float) -> Tensor:

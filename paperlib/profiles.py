@@ -60,7 +60,8 @@ class Profile:
 
 SMOKE = Profile("smoke", train_size=1000, val_size=500, test_size=1000, epochs=1, episodes=13, seeds=(0,))
 """Seconds per search: for tests and CI. Numbers it produces mean nothing. 13 episodes is the
-smallest Hyperband run at eta 3 (one bracket: 9 + 3 + 1) and one MAPPO update plus three episodes."""
+smallest Hyperband run at eta 3 (one bracket: 9 + 3 + 1); MAPPO samples but does not reach its first
+update (20 episodes), which the tests exercise separately."""
 
 QUICK = Profile("quick", train_size=6000, val_size=2000, test_size=None, epochs=1, episodes=200, seeds=(0,))
 """The whole pipeline, 200 episodes per search, in under an hour on a 2-core CPU."""

@@ -1,0 +1,84 @@
+"""The PPO math of paperlib.ppo against small hand-computed cases and torch's own implementations."""
+import math
+
+import pytest
+import torch
+
+from paperlib import ppo
+
+
+@pytest.mark.parametrize(
+    "ratio, advantage, loss, slope",
+    [
+        (1.1, 1.0, -1.1, -1.0),  # inside the clip range: the plain policy gradient
+        (1.5, 1.0, -1.2, 0.0),  # good action pushed past 1 + clip: clipped, no further gain
+        (0.5, 1.0, -0.5, -1.0),  # good action made rarer: unclipped, the full penalty remains
+        (0.7, -1.0, 0.8, 0.0),  # bad action pushed below 1 - clip: clipped, no further gain
+        (1.5, -1.0, 1.5, 1.0),  # bad action made likelier: unclipped, the full penalty remains
+    ],
+)
+def test_clipped_surrogate_clips_on_both_sides(ratio, advantage, loss, slope):
+    r = torch.tensor([ratio], requires_grad=True)
+    value = ppo.clipped_surrogate(r, torch.tensor([advantage]), clip_coef=0.2)
+    value.backward()
+    assert value.item() == pytest.approx(loss)
+    assert r.grad.item() == pytest.approx(slope)
+
+
+def test_clipped_surrogate_is_the_mean_over_the_batch():
+    ratio, advantages = torch.tensor([1.5, 0.7]), torch.tensor([1.0, -1.0])
+    assert ppo.clipped_surrogate(ratio, advantages, 0.2).item() == pytest.approx((-1.2 + 0.8) / 2)
+
+
+def test_normalize_advantages_uses_the_unbiased_std():
+    out = ppo.normalize_advantages(torch.tensor([1.0, 2.0, 3.0]))  # mean 2, unbiased std 1
+    assert out.tolist() == pytest.approx([-1.0, 0.0, 1.0], abs=1e-6)
+    assert ppo.normalize_advantages(torch.tensor([[4.0, 8.0], [6.0, 2.0]])).mean().item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_normalize_advantages_of_a_single_value_is_zero():
+    assert ppo.normalize_advantages(torch.tensor([3.0])).tolist() == [0.0]
+
+
+def test_standardize_rewards_uses_every_reward_seen():
+    seen = torch.tensor([0.97, 0.98, 0.99])  # mean 0.98, unbiased std 0.01
+    out = ppo.standardize_rewards(torch.tensor([0.98, 0.99]), seen)
+    assert out.tolist() == pytest.approx([0.0, 1.0], abs=1e-4)
+    assert ppo.standardize_rewards(torch.tensor([0.9]), torch.tensor([0.9])).tolist() == [0.0]
+
+
+def test_entropy_of_known_categoricals():
+    uniform = ppo.categorical_entropy(torch.zeros(4))
+    assert uniform.item() == pytest.approx(math.log(4))
+    skewed = ppo.categorical_entropy(torch.tensor([0.0, math.log(3.0)]))  # p = (1/4, 3/4)
+    assert skewed.item() == pytest.approx(-(0.25 * math.log(0.25) + 0.75 * math.log(0.75)), rel=1e-6)
+    assert ppo.categorical_entropy(torch.tensor([0.0, -200.0])).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_log_prob_of_a_known_categorical():
+    logits = torch.tensor([[0.0, math.log(3.0)], [0.0, math.log(3.0)]])
+    out = ppo.categorical_log_prob(logits, torch.tensor([1, 0]))
+    assert out.tolist() == pytest.approx([math.log(0.75), math.log(0.25)], rel=1e-6)
+
+
+def test_batched_math_matches_torch_distributions():
+    logits = torch.randn(6, 9, generator=torch.Generator().manual_seed(0)) * 3
+    actions = torch.tensor([0, 8, 3, 3, 5, 1])
+    reference = torch.distributions.Categorical(logits=logits)
+    assert torch.allclose(ppo.log_softmax(logits), torch.log_softmax(logits, -1), atol=1e-6)
+    assert torch.allclose(ppo.categorical_log_prob(logits, actions), reference.log_prob(actions), atol=1e-6)
+    assert torch.allclose(ppo.categorical_entropy(logits), reference.entropy(), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "error, delta, loss",
+    [
+        (0.5, 1.0, 0.125),  # quadratic: e^2 / 2
+        (-3.0, 1.0, 2.5),  # linear: delta * (|e| - delta / 2)
+        (1.0, 1.0, 0.5),  # both pieces meet at |e| = delta
+        (4.0, 10.0, 8.0),  # on-policy's delta 10: still quadratic
+        (-12.0, 10.0, 70.0),
+    ],
+)
+def test_huber(error, delta, loss):
+    assert ppo.huber(torch.tensor(error), delta).item() == pytest.approx(loss)
