@@ -4,13 +4,22 @@ The recipe (PAPER.md reading 9) is the same for every method: SGD with momentum 
 the configuration's batch size and learning rate, a number of steps set by the budget. The data
 are whole tensors on the device, batched by index; the loss is checked for divergence in blocks
 of steps so the loop never waits on the device at every step.
+
+The speed settings of the recipe (``threads``, ``channels_last``, ``fused_sgd``, ``eval_batch_size``)
+change how fast a trial runs, not the recipe (results differ by floating-point rounding only);
+``python -m paperlib bench`` measures each one against the foundation's settings and against a
+torchvision ``DataLoader`` reference. Tried on a 2-core CPU and dropped (median CPU time per step):
+``torch.compile`` (about 50 s to compile every new LeNet shape, then 1.5x slower per step), oneDNN
+off (0.8x), foreach SGD (1.0x), padding inside the convolution for odd kernels (1.0x), bfloat16
+autocast (1.07x, but it changes the arithmetic).
 """
 from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -32,10 +41,18 @@ class Recipe:
     """Epochs over the training split at budget 1.0 (the profile sets it)."""
     momentum: float = 0.9
     """SGD momentum."""
-    eval_batch_size: int = 4096
-    """Images per forward pass when scoring (no gradients, so as large as memory allows)."""
+    eval_batch_size: int = 512
+    """Images per forward pass when scoring; 512 keeps a batch's activations in a CPU's cache (4096 is slower)."""
     check_every: int = 50
     """Training steps between divergence checks (each check waits for the device once)."""
+    threads: int | None = 1
+    """CPU threads a trial computes with (None: torch's setting). Batches of 16-32 images are too small to split
+    across cores, and a second thread that waits for a busy core stalls every step: use more cores by running
+    searches side by side (``make -j``)."""
+    channels_last: bool = True
+    """On the CPU, hold the LeNet in channels-last layout (oneDNN's faster convolution and pooling kernels)."""
+    fused_sgd: bool = True
+    """Update all parameters in one fused SGD kernel instead of a Python loop over them (same update rule)."""
 
     def steps(self, budget: float, train_size: int, batch_size: int) -> int:
         """Optimizer steps for a budget: ``budget * epochs`` passes over the data, at least one step."""
@@ -73,6 +90,18 @@ def predict(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Te
         return torch.cat([model(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)])
 
 
+@contextmanager
+def cpu_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` intra-op CPU threads (None: unchanged), then restore the previous number."""
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 def kappa(labels: np.ndarray, predictions: np.ndarray) -> float:
     """Cohen's kappa (scikit-learn's), the paper's agreement metric."""
     return float(cohen_kappa_score(labels, predictions))
@@ -91,36 +120,33 @@ def run_trial(
     A loss that turns NaN or infinite ends training with status ``diverged`` and chance-level
     accuracy (a diverged network predicts no better than chance); it never raises.
     """
-    start = time.perf_counter()
-    device = splits.train_x.device
-    generator = torch.Generator(device="cpu").manual_seed(seed)
-    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)
-        model = build_lenet(config).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(config["learning_rate"]), momentum=recipe.momentum)
-    batch_size, n = int(config["batch_size"]), len(splits.train_y)
-    steps = recipe.steps(budget, n, batch_size)
+    with cpu_threads(recipe.threads):
+        start = time.perf_counter()
+        generator = torch.Generator(device="cpu").manual_seed(seed)
+        model, optimizer = _model_and_optimizer(config, splits.train_x.device, seed, recipe)
+        batch_size, n = int(config["batch_size"]), len(splits.train_y)
+        steps = recipe.steps(budget, n, batch_size)
 
-    model.train()
-    status, step = OK, 0
-    try:
-        step = _train(model, optimizer, splits, steps, batch_size, seed, generator, recipe.check_every)
-    except _Diverged as stopped:
-        status, step = DIVERGED, stopped.step
-    except torch.cuda.OutOfMemoryError:
-        status = OUT_OF_MEMORY
-        torch.cuda.empty_cache()
-    train_seconds = time.perf_counter() - start
+        model.train()
+        status, step = OK, 0
+        try:
+            step = _train(model, optimizer, splits, steps, batch_size, seed, generator, recipe.check_every)
+        except _Diverged as stopped:
+            status, step = DIVERGED, stopped.step
+        except torch.cuda.OutOfMemoryError:
+            status = OUT_OF_MEMORY
+            torch.cuda.empty_cache()
+        train_seconds = time.perf_counter() - start
 
-    if status != OK:
-        val_accuracy, test_accuracy, test_kappa = 1.0 / 10, None, None
-    else:
-        val_accuracy = float((predict(model, splits.val_x, recipe.eval_batch_size) == splits.val_y).float().mean())
-        test_accuracy = test_kappa = None
-        if evaluate_test:
-            predicted = predict(model, splits.test_x, recipe.eval_batch_size)
-            test_accuracy = float((predicted == splits.test_y).float().mean())
-            test_kappa = kappa(splits.test_y.cpu().numpy(), predicted.cpu().numpy())
+        if status != OK:
+            val_accuracy, test_accuracy, test_kappa = 1.0 / 10, None, None
+        else:
+            val_accuracy = float((predict(model, splits.val_x, recipe.eval_batch_size) == splits.val_y).float().mean())
+            test_accuracy = test_kappa = None
+            if evaluate_test:
+                predicted = predict(model, splits.test_x, recipe.eval_batch_size)
+                test_accuracy = float((predicted == splits.test_y).float().mean())
+                test_kappa = kappa(splits.test_y.cpu().numpy(), predicted.cpu().numpy())
     return TrialResult(
         status=status,
         val_accuracy=val_accuracy,
@@ -131,6 +157,19 @@ def run_trial(
         test_accuracy=test_accuracy,
         kappa=test_kappa,
     )
+
+
+def _model_and_optimizer(config: Mapping[str, Any], device: torch.device, seed: int,
+                         recipe: Recipe) -> tuple[nn.Module, torch.optim.Optimizer]:
+    """``config``'s LeNet initialised from ``seed`` on ``device``, and its SGD optimizer."""
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        torch.manual_seed(seed)
+        model = build_lenet(config).to(device)
+    if recipe.channels_last and device.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(config["learning_rate"]), momentum=recipe.momentum,
+                                fused=recipe.fused_sgd or None)
+    return model, optimizer
 
 
 class _Diverged(Exception):

@@ -46,3 +46,17 @@ def test_divergence_is_a_status_not_a_crash(tiny_splits):
     assert result.val_accuracy == pytest.approx(0.1)
     assert result.test_accuracy is None and result.kappa is None
     assert result.steps < Recipe(epochs=2).steps(1.0, 400, config["batch_size"])  # stopped early
+
+
+def test_speed_settings_leave_the_recipe_alone(tiny_splits):
+    # The foundation's settings against the shipped ones: same steps and status, both learn; only rounding differs.
+    import torch
+
+    threads = torch.get_num_threads()
+    config = dict(TABLE2.default(), learning_rate=0.01, dropout_rate=0.5)
+    before = Recipe(epochs=3, threads=None, channels_last=False, fused_sgd=False, eval_batch_size=4096)
+    shipped = run_trial(config, tiny_splits, 1.0, seed=0, recipe=Recipe(epochs=3, threads=1, eval_batch_size=64))
+    reference = run_trial(config, tiny_splits, 1.0, seed=0, recipe=before)
+    assert shipped.status == reference.status == OK and shipped.steps == reference.steps == 50
+    assert shipped.val_accuracy > 0.9 and reference.val_accuracy > 0.9
+    assert torch.get_num_threads() == threads  # a trial's thread setting does not leak

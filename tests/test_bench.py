@@ -1,0 +1,90 @@
+"""The benchmark in its tiny mode on the real data: files, structure, like-for-like trainers; never timings."""
+import json
+
+import pytest
+
+from paperlib.bench import BEFORE, TINY, _batches, trainer_contenders
+from paperlib.cli import main
+from paperlib.space import TABLE2
+from paperlib.trial import Recipe
+from paperlib.tuner import METHODS
+
+
+@pytest.fixture(scope="module")
+def bench_dir(tmp_path_factory, data_root):
+    out = tmp_path_factory.mktemp("bench")
+    assert main(["bench", "--quick", "--out", str(out), "--data-dir", str(data_root), "--no-download", "--device", "cpu"]) == 0
+    return out
+
+
+def read(folder, name):
+    return json.loads((folder / name).read_text())
+
+
+def test_bench_writes_its_files(bench_dir):
+    for name in ("trainer.json", "overhead.json", "scaling.json", "bench.json"):
+        assert isinstance(read(bench_dir, name), dict)
+    assert (bench_dir / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reference_and_project_train_the_same_steps_and_images(bench_dir):
+    trainer = read(bench_dir, "trainer.json")
+    batch_size = TABLE2.default()["batch_size"]
+    steps = Recipe().steps(1.0, TINY.train_size, batch_size)
+    assert trainer["steps"] == steps and trainer["batch_size"] == batch_size
+    contenders = trainer["contenders"]
+    assert set(contenders) == {"reference", *trainer_contenders(Recipe())}
+    for name, contender in contenders.items():
+        assert len(contender["runs"]) == TINY.repeats, name
+        for run in contender["runs"]:
+            assert run["steps"] == steps and run["images"] == steps * batch_size, name
+        for key in ("train_images_per_second", "trial_seconds", "train_speedup_vs_reference", "project_trial_speedup_over_this"):
+            assert isinstance(contender[key], float), (name, key)
+    assert contenders["reference"]["train_speedup_vs_reference"] == 1.0
+    assert 0.0 < trainer["reference_data_share"]
+
+
+def test_overhead_covers_every_method(bench_dir):
+    overhead = read(bench_dir, "overhead.json")
+    assert list(overhead["methods"]) == list(METHODS)
+    for method, row in overhead["methods"].items():
+        assert row["status"] in ("ok", "missing", "error"), method
+        if row["status"] == "ok":
+            assert row["episodes"] == TINY.episodes
+            assert {"median_ms", "mean_ms", "total_seconds", "at_torch_default_threads"} <= set(row)
+            assert row["at_torch_default_threads"]["episodes"] == TINY.episodes
+        else:
+            assert row["error"]
+    summary = read(bench_dir, "bench.json")
+    assert summary["missing_methods"] == [m for m, r in overhead["methods"].items() if r["status"] != "ok"]
+    assert summary["settings"]["episodes"] == TINY.episodes and summary["device"] == "cpu"
+
+
+def test_scaling_varies_one_factor_at_a_time(bench_dir):
+    scaling = read(bench_dir, "scaling.json")
+    center = TABLE2.default()
+    expected = {"train_size": TINY.train_sizes, "hidden_size": TINY.hidden_sizes, "conv_size": TINY.conv_sizes,
+                "batch_size": TINY.batch_sizes}
+    assert scaling["center"] == center and list(scaling["factors"]) == list(expected)
+    for factor, values in expected.items():
+        rows = scaling["factors"][factor]
+        assert [r["value"] for r in rows] == list(values)
+        for row in rows:
+            size = row["value"] if factor == "train_size" else TINY.train_size
+            batch = row["value"] if factor == "batch_size" else center["batch_size"]
+            assert row["steps"] == Recipe().steps(1.0, size, batch), (factor, row)
+
+
+def test_reference_batches_run_across_epochs():
+    batches = list(_batches(list(range(10)), batch_size=3, steps=7, seed=0))
+    assert len(batches) == 7 and all(len(b) == 3 for b in batches)  # 3 full batches per epoch, the partial one dropped
+    assert sorted(x for b in batches[:3] for x in b.tolist()) != list(range(10))  # an epoch drops one image
+
+
+def test_contenders_undo_one_setting_each():
+    recipe = Recipe()
+    contenders = trainer_contenders(recipe)
+    assert contenders["project"] == recipe and contenders["before"] == Recipe(**BEFORE)
+    for name, value in BEFORE.items():
+        changed = {f for f in BEFORE if getattr(contenders[f"project, {name}={value}"], f) != getattr(recipe, f)}
+        assert changed == {name}
