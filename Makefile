@@ -1,5 +1,5 @@
 # The two commands of the README: `make test` and `make reproduce`. Each installs what it needs.
-#   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...]   (make -j N runs N searches side by side)
+#   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
 #   make test [DATA_DIR=...]      make bench      make clean
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,6 +8,8 @@ INSTALLED := $(VENV)/.installed
 PROFILE ?= quick
 DATA_DIR ?= data
 DATA := $(abspath $(DATA_DIR))
+# A reproduction writes under results/<profile>/; `make reproduce OUT=/elsewhere` (on the command line,
+# which beats this assignment; an OUT in the environment does not) writes the same files elsewhere.
 OUT := results/$(PROFILE)
 PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-cell-execute
 export DATA_DIR := $(DATA)
@@ -33,7 +35,7 @@ test: $(INSTALLED) data
 # The reproduction plan (which runs a profile has) is generated from paperlib/profiles.py.
 $(OUT)/plan.mk: paperlib/profiles.py $(INSTALLED)
 	@mkdir -p $(@D)
-	$(PY) -m paperlib plan --profile $(PROFILE) > $@.tmp && mv $@.tmp $@
+	$(PY) -m paperlib plan --profile $(PROFILE) --out $(OUT) > $@.tmp && mv $@.tmp $@
 ifneq ($(filter reproduce,$(MAKECMDGOALS)),)
 include $(OUT)/plan.mk
 endif
@@ -49,12 +51,19 @@ $(OUT)/runs/%/search.ipynb: $(INSTALLED) notebooks/02_mappo.ipynb notebooks/03_b
 	  -p data_dir $(DATA) -p run_dir $(abspath $(@D))
 	mv $(@D)/search.part.ipynb $@
 
-$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figures.ipynb
+# The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
+$(OUT)/data_and_lenet.ipynb: $(INSTALLED) notebooks/01_data_and_lenet.ipynb paperlib/*.py
+	@mkdir -p $(@D)
+	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(PROFILE) -p data_dir $(DATA)
+	mv $@.part.ipynb $@
+
+# Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/.
+$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figures.ipynb paperlib/report.py paperlib/plots.py
 	$(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
 	  -p runs_dir $(abspath $(OUT)/runs) -p out_dir $(abspath $(OUT)) -p profile $(PROFILE)
 	mv $@.part.ipynb $@
 
-reproduce: $(INSTALLED) data $(OUT)/tables_and_figures.ipynb
+reproduce: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
 
 bench: $(INSTALLED)
 	$(PY) -m paperlib bench --out results/bench

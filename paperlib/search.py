@@ -21,7 +21,7 @@ from .data import DataError, check_dataset_name, ensure_available, load_splits
 from .profiles import Profile, get_profile
 from .records import RecordError, RunDirectory
 from .space import TABLE2, SearchSpace, SpaceError
-from .trial import OK, Recipe, TrialResult, run_trial
+from .trial import OK, Recipe, TrialResult, cpu_threads, run_trial
 from .tuner import METHODS, Observation, TunerError, make_tuner
 
 
@@ -128,7 +128,10 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
             raise RecordError(f"{experiment.out} records {len(records)} episodes, more than the {episodes} asked for")
         tuner = make_tuner(experiment.method, space=experiment.space, seed=experiment.seed, episodes=episodes,
                            **experiment.tuner_options)
-        tuner.replay([(r["config"], r["budget"], r["score"]) for r in records])
+        # The tuner's own tensors (MAPPO's networks) are as small as a trial's batches: same thread
+        # setting, for replay too, so a resumed policy update computes exactly what the first one did.
+        with cpu_threads(experiment.recipe.threads):
+            tuner.replay([(r["config"], r["budget"], r["score"]) for r in records])
         summary = _header(experiment, tuner.describe(), splits.sizes)
         if previous is not None:  # a resumed run keeps the time it first started
             summary["started_at"] = previous.get("started_at", summary["started_at"])
@@ -154,7 +157,8 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
             progress(f"{label} episode {len(records)}/{episodes}  val {record['score']:.4f}  best {best:.4f}  "
                      f"elapsed {time.perf_counter() - clock:.0f}s")
 
-        tuner.run(objective, on_episode)
+        with cpu_threads(experiment.recipe.threads):
+            tuner.run(objective, on_episode)
 
         best = max(records, key=lambda r: (r["score"], r["budget"], -r["index"]))
         progress(f"{label} retraining the incumbent (episode {best['index']}) at full budget for the test set")

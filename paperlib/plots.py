@@ -1,0 +1,146 @@
+"""Figures, as matplotlib ``Figure`` objects on the Agg canvas: the report's and the notebooks'.
+
+No pyplot and no global backend: every function builds its own figure and returns it, so the
+report saves it (through ``paperlib.records``) and a notebook displays it, and nothing here touches
+matplotlib's global state. Functions take plain numbers or run records, never report objects.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .space import TABLE2, SearchSpace
+
+CLASS_NAMES = {
+    "mnist": tuple(str(digit) for digit in range(10)),
+    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+}
+"""Label -> class name, per dataset."""
+DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+"""How the paper names the datasets."""
+
+
+def new_figure(width: float, height: float, ncols: int = 1, nrows: int = 1) -> tuple[Figure, Any]:
+    """A figure on the Agg canvas with a grid of axes (``fig.subplots``' return value)."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, squeeze=False)
+
+
+def best_so_far(trials: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """The incumbent's validation accuracy after each episode (running maximum of the scores)."""
+    return np.maximum.accumulate(np.array([t["score"] for t in trials], dtype=float))
+
+
+def cumulative_seconds(trials: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Search seconds (optimizer + training) spent by the end of each episode (PAPER.md reading 8)."""
+    return np.cumsum([t["optimizer_seconds"] + t["objective_seconds"] for t in trials])
+
+
+def examples(images: np.ndarray, labels: np.ndarray, dataset: str, per_class: int = 2) -> Figure:
+    """The first ``per_class`` images of every class, one column per class, titled by class name."""
+    names = CLASS_NAMES[dataset]
+    fig, axes = new_figure(1.1 * len(names), 1.2 * per_class, ncols=len(names), nrows=per_class)
+    for label, name in enumerate(names):
+        chosen = np.flatnonzero(labels == label)[:per_class]
+        for row, index in enumerate(chosen):
+            axes[row, label].imshow(images[index].squeeze(), cmap="gray")
+        axes[0, label].set_title(name, fontsize=8)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    fig.suptitle(f"{DATASET_TITLES[dataset]}: first training images of each class")
+    return fig
+
+
+def search_progress(trials: Sequence[Mapping[str, Any]], title: str = "") -> Figure:
+    """One search: every episode's validation accuracy and the incumbent, against episodes and search seconds."""
+    fig, axes = new_figure(10, 3.6, ncols=2)
+    episodes = np.arange(1, len(trials) + 1)
+    budgets = np.array([t["budget"] for t in trials], dtype=float)
+    by_episode, by_time = axes[0]
+    by_episode.scatter(episodes, [t["score"] for t in trials], s=12 + 40 * budgets, alpha=0.6,
+                       label="episode (marker size: budget)")
+    by_episode.step(episodes, best_so_far(trials), where="post", color="black", label="best so far")
+    by_episode.set(xlabel="episode", ylabel="validation accuracy")
+    by_episode.legend(loc="lower right", fontsize=8)
+    by_time.step(cumulative_seconds(trials), best_so_far(trials), where="post", color="black")
+    by_time.set(xlabel="cumulative search seconds", ylabel="best validation accuracy so far")
+    fig.suptitle(title)
+    return fig
+
+
+def configurations(trials: Sequence[Mapping[str, Any]], space: SearchSpace = TABLE2) -> Figure:
+    """Every configuration tried: one panel per hyperparameter, its value against the validation accuracy."""
+    fig, axes = new_figure(3.0 * len(space), 3.0, ncols=len(space))
+    scores = [t["score"] for t in trials]
+    order = np.arange(len(trials))
+    for ax, hyperparameter in zip(axes[0], space):
+        points = ax.scatter([t["config"][hyperparameter.name] for t in trials], scores, c=order, cmap="viridis", s=18)
+        ax.set(xlabel=hyperparameter.name, xscale="log" if hyperparameter.log else "linear")
+    axes[0, 0].set_ylabel("validation accuracy")
+    fig.colorbar(points, ax=axes[0, -1], label="episode")
+    fig.suptitle("Configurations tried (colour: episode, early dark to late light)")
+    return fig
+
+
+def time_split(trials: Sequence[Mapping[str, Any]]) -> Figure:
+    """Where each episode's time went: the optimizer (ask + tell) and the objective (training + scoring)."""
+    fig, axes = new_figure(10, 3.2)
+    ax = axes[0, 0]
+    episodes = np.arange(1, len(trials) + 1)
+    objective = np.array([t["objective_seconds"] for t in trials])
+    optimizer = np.array([t["optimizer_seconds"] for t in trials])
+    ax.bar(episodes, objective, label=f"training + scoring ({objective.sum():.1f} s)")
+    ax.bar(episodes, optimizer, bottom=objective, label=f"optimizer ({optimizer.sum():.1f} s)")
+    share = optimizer.sum() / max(optimizer.sum() + objective.sum(), 1e-12)
+    ax.set(xlabel="episode", ylabel="seconds", title=f"Search time per episode: optimizer share {share:.1%}")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def search_time_bars(ours: Mapping[str, Mapping[str, tuple[float, float]]],
+                     paper: Mapping[str, Mapping[str, tuple[float, float]]], profile: str) -> Figure:
+    """The paper's Figure 2: search time (h) per method and dataset, ours beside the published one.
+
+    Both map ``dataset -> method label -> (mean hours, std or None)``; a method missing from ``ours`` has no bar.
+    """
+    labels = list(next(iter(paper.values())))
+    fig, axes = new_figure(11, 3.8, ncols=2)
+    width = 0.8 / len(paper)
+    x = np.arange(len(labels))
+    for ax, (source, hours) in zip(axes[0], ((f"this reproduction (profile {profile})", ours), ("paper", paper))):
+        for offset, dataset in enumerate(paper):
+            found = [hours.get(dataset, {}).get(label, (np.nan, None)) for label in labels]
+            spreads = [np.nan if s is None else s for _, s in found]  # NaN: no error bar
+            ax.bar(x + (offset - (len(paper) - 1) / 2) * width, [m for m, _ in found], width,
+                   yerr=spreads, capsize=3, label=DATASET_TITLES[dataset])
+        ax.set_xticks(x, labels)
+        ax.set(ylabel="search time (h)", title=source)
+        ax.legend(fontsize=8)
+    fig.suptitle("Figure 2: search time per method (error bars: std over seeds)")
+    return fig
+
+
+def convergence(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str) -> Figure:
+    """Best-so-far validation accuracy per method against episodes and against search seconds.
+
+    ``curves[label] = (best, seconds)``, each the mean over seeds at every episode; an empty mapping
+    gives a figure that says there was nothing to draw.
+    """
+    fig, axes = new_figure(11, 3.8, ncols=2)
+    by_episode, by_time = axes[0]
+    for label, (best, seconds) in curves.items():
+        by_episode.plot(np.arange(1, len(best) + 1), best, drawstyle="steps-post", label=label)
+        by_time.plot(seconds, best, drawstyle="steps-post", label=label)
+    by_episode.set(xlabel="episode", ylabel="best validation accuracy so far (mean over seeds)")
+    by_time.set(xlabel="cumulative search seconds (mean over seeds)")
+    if curves:
+        by_episode.legend(fontsize=8)
+    else:
+        by_episode.text(0.5, 0.5, "no complete run", ha="center", transform=by_episode.transAxes)
+    fig.suptitle(title)
+    return fig

@@ -1,0 +1,145 @@
+"""Tables 3-4 and the figures from hand-made run records: aggregation checked against hand-computed values."""
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+
+from paperlib.records import RecordError, atomic_write_text, write_json
+from paperlib.report import PAPER, Stat, build_report, convergence_curves, describe_run, load_runs, summarize, table_rows
+
+LABELS = ["RS", "Anneal", "TPE", "Hyperband", "BOHB", "MAPPO"]
+
+
+def make_run(root, dataset, method, seed, test_accuracy=0.9, kappa=0.88, search_seconds=3600.0, scores=(0.5, 0.7),
+             status="complete", profile="smoke", episodes=13):
+    """A run directory as `paperlib.search` writes it, with only the fields the report reads."""
+    path = root / dataset / method / f"seed{seed}"
+    trials = [{"index": i, "config": {"learning_rate": 0.01}, "budget": 1.0, "score": s,
+               "optimizer_seconds": 1.0, "objective_seconds": 1.0} for i, s in enumerate(scores)]
+    atomic_write_text(path / "trials.jsonl", "".join(json.dumps(t) + "\n" for t in trials))
+    record = {"method": method, "dataset": dataset, "profile": profile, "seed": seed, "status": status,
+              "episodes": episodes}  # asked for; Hyperband and BOHB may record fewer
+    if status == "complete":
+        record.update(evaluations=len(scores), full_budget_equivalents=float(len(scores)), search_seconds=search_seconds,
+                      optimizer_seconds=1.0, optimizer_share=1.0 / search_seconds,
+                      best={"index": 1, "config": {"learning_rate": 0.01}, "budget": 1.0, "score": max(scores)},
+                      final={"status": "ok", "val_accuracy": 0.9, "test_accuracy": test_accuracy, "kappa": kappa, "seconds": 1.0})
+    write_json(path / "run.json", record)
+    return path
+
+
+def test_rows_are_the_papers_methods_with_mean_and_sample_std_over_seeds(tmp_path):
+    for seed, (accuracy, kappa, seconds) in enumerate([(0.90, 0.80, 3600.0), (0.92, 0.86, 7200.0), (0.97, 0.92, 10800.0)]):
+        make_run(tmp_path, "mnist", "random", seed, accuracy, kappa, seconds)
+    rows = table_rows(load_runs(tmp_path), "mnist")
+
+    assert [row["method"] for row in rows] == LABELS
+    rs = rows[0]
+    assert rs["seeds"] == 3
+    # mean 0.93; deviations -0.03, -0.01, 0.04: sample variance (0.0009 + 0.0001 + 0.0016) / 2 = 0.0013
+    assert rs["test_accuracy"].mean == pytest.approx(0.93)
+    assert rs["test_accuracy"].std == pytest.approx(math.sqrt(0.0013))
+    assert rs["kappa"].mean == pytest.approx(0.86) and rs["kappa"].std == pytest.approx(0.06)
+    assert rs["search_hours"].mean == pytest.approx(2.0) and rs["search_hours"].std == pytest.approx(1.0)
+    assert (rs["paper_test_accuracy"], rs["paper_search_hours"], rs["paper_kappa"]) == (0.9923, 2.32, 0.9914)
+    for row in rows[1:]:  # no runs: empty cells, the paper's numbers still beside
+        assert row["seeds"] == 0 and row["test_accuracy"] == Stat(None, None, 0)
+        assert row["paper_test_accuracy"] > 0.99
+
+
+def test_papers_tables_are_copied_from_paper_md():
+    assert PAPER["mnist"]["mappo"] == (0.9942, 0.96, 0.9941)
+    assert PAPER["mnist"]["anneal"] == (0.9931, 2.58, 0.9923)
+    assert PAPER["fashion_mnist"]["random"] == (0.9099, 2.31, 0.8999)
+    assert PAPER["fashion_mnist"]["mappo"] == (0.9222, 1.23, 0.9137)
+    assert list(PAPER["mnist"]) == list(PAPER["fashion_mnist"]) == ["random", "anneal", "tpe", "hyperband", "bohb", "mappo"]
+
+
+def test_a_stat_prints_mean_and_std_the_value_alone_or_nothing():
+    assert summarize([0.5, None, 0.7]).format("{:.2f}") == "0.60 ± 0.14"
+    assert summarize([0.9]) == Stat(0.9, None, 1)
+    assert summarize([0.9]).format("{:.4f}") == "0.9000"
+    assert summarize([None]).format("{:.4f}") == ""
+
+
+def test_incomplete_runs_are_named_and_left_out(tmp_path):
+    make_run(tmp_path, "mnist", "tpe", 0, test_accuracy=0.95)
+    running = make_run(tmp_path, "mnist", "tpe", 1, scores=(0.2,), status="running")
+    said = []
+    runs = load_runs(tmp_path, said.append)
+    assert [run.key for run in runs] == [("mnist", "tpe", 0)]
+    assert len(said) == 1 and str(running) in said[0] and "running" in said[0]
+
+
+@pytest.mark.parametrize("content", ["nothing", "only incomplete", "missing folder"])
+def test_no_complete_run_is_a_one_line_error(tmp_path, content):
+    if content == "only incomplete":
+        make_run(tmp_path, "mnist", "tpe", 0, status="running")
+    folder = tmp_path / "absent" if content == "missing folder" else tmp_path
+    with pytest.raises(RecordError, match="no complete run") as error:
+        build_report(folder, tmp_path / "out", progress=lambda line: None)
+    assert "\n" not in str(error.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_runs_that_cannot_share_a_table_are_refused(tmp_path):
+    make_run(tmp_path / "copies" / "a", "mnist", "tpe", 0)
+    make_run(tmp_path / "copies" / "b", "mnist", "tpe", 0)
+    with pytest.raises(RecordError, match="two runs of mnist/tpe/0"):
+        load_runs(tmp_path / "copies")
+    make_run(tmp_path / "mixed", "mnist", "tpe", 0)
+    make_run(tmp_path / "mixed", "mnist", "random", 0, profile="quick")
+    with pytest.raises(RecordError, match="several settings"):
+        load_runs(tmp_path / "mixed")
+    make_run(tmp_path / "longer", "mnist", "tpe", 0)
+    make_run(tmp_path / "longer", "mnist", "random", 0, episodes=50)
+    with pytest.raises(RecordError, match="with 13 episodes; profile smoke with 50 episodes"):
+        load_runs(tmp_path / "longer")
+
+
+def test_convergence_averages_the_seeds_that_reached_each_episode(tmp_path):
+    make_run(tmp_path, "mnist", "mappo", 0, scores=(0.1, 0.5, 0.3))
+    make_run(tmp_path, "mnist", "mappo", 1, scores=(0.2, 0.1))
+    curves = convergence_curves(load_runs(tmp_path), "mnist")
+    assert list(curves) == ["MAPPO"]
+    best, seconds = curves["MAPPO"]
+    # best so far: (0.1, 0.5, 0.5) and (0.2, 0.2); two seconds per episode in both seeds
+    np.testing.assert_allclose(best, [0.15, 0.35, 0.5])
+    np.testing.assert_allclose(seconds, [2.0, 4.0, 6.0])
+    assert convergence_curves(load_runs(tmp_path), "fashion_mnist") == {}
+
+
+def test_build_report_writes_both_tables_and_all_figures(tmp_path):
+    runs = tmp_path / "runs"
+    for seed, accuracy in enumerate([0.90, 0.92, 0.97]):
+        make_run(runs, "mnist", "random", seed, test_accuracy=accuracy)
+    make_run(runs, "mnist", "mappo", 0, test_accuracy=0.95, search_seconds=1800.0)  # no fashion_mnist run at all
+    out = tmp_path / "out"
+    written = build_report(runs, out)
+
+    tables = [f"tables/{stem}.{ext}" for stem in ("table3_mnist", "table4_fashion_mnist") for ext in ("csv", "md", "tex")]
+    figures = [f"figures/{stem}.{ext}" for stem in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist")
+               for ext in ("png", "pdf")]
+    assert sorted(written) == sorted(out / name for name in tables + figures)
+    with open(out / "tables/table3_mnist.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["method"] for row in rows] == LABELS
+    assert float(rows[0]["test_accuracy_mean"]) == pytest.approx(0.93) and rows[0]["seeds"] == "3"
+    assert rows[5]["test_accuracy_std"] == "" and float(rows[5]["search_hours_mean"]) == pytest.approx(0.5)
+    assert rows[1]["test_accuracy_mean"] == "" and rows[1]["paper_test_accuracy"] == "0.9931"
+    markdown = (out / "tables/table3_mnist.md").read_text()
+    assert "| RS | 3 | 0.9300 ± 0.0361 | 0.9923 |" in markdown and "| MAPPO | 1 | 0.9500 | 0.9942 | 0.5 | 0.96 |" in markdown
+    assert "0.9300 $\\pm$ 0.0361" in (out / "tables/table3_mnist.tex").read_text()
+    with open(out / "tables/table4_fashion_mnist.csv", newline="") as handle:
+        assert all(row["seeds"] == "0" and row["test_accuracy_mean"] == "" for row in csv.DictReader(handle))
+    for name in figures:
+        magic = b"\x89PNG" if name.endswith("png") else b"%PDF"
+        assert (out / name).read_bytes().startswith(magic)
+
+
+def test_describe_run_summarises_a_run_record(tmp_path):
+    make_run(tmp_path, "mnist", "tpe", 0, test_accuracy=0.9512, kappa=0.9458)
+    text = describe_run(load_runs(tmp_path)[0].record)
+    assert "tpe on mnist, seed 0" in text and "accuracy 0.9512, kappa 0.9458" in text
