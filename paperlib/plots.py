@@ -140,6 +140,15 @@ def convergence(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str)
     by_time.set(xlabel="cumulative search seconds (mean over seeds)")
     if curves:
         by_episode.legend(fontsize=8)
+        # Zoom on where the methods differ: from the lowest best-so-far after the first tenth of the
+        # episodes (the first few episodes' near-chance values would squash every curve into one line).
+        tenth = [best[max(len(best) // 10 - 1, 0)] for best, _ in curves.values() if len(best)]
+        top = max(float(np.max(best)) for best, _ in curves.values() if len(best))
+        bottom = min(tenth)
+        if bottom < top:
+            margin = 0.05 * (top - bottom)
+            for ax in (by_episode, by_time):
+                ax.set_ylim(bottom - margin, top + margin)
     else:
         by_episode.text(0.5, 0.5, "no complete run", ha="center", transform=by_episode.transAxes)
     fig.suptitle(title)
