@@ -65,7 +65,7 @@ $(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figure
 
 reproduce: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) data
 	$(PY) -m paperlib bench --out results/bench
 
 clean:

@@ -1,0 +1,44 @@
+"""The committed quick reproduction agrees with itself: its tables are what the report computes
+from its committed run records, and results/REPORT.md quotes those tables (issue 8)."""
+import json
+
+import pytest
+
+from paperlib import paths
+from paperlib.records import iter_run_dirs, read_json, read_trials
+from paperlib.report import build_report
+from paperlib.tuner import METHODS
+
+QUICK = paths.RESULTS / "quick"
+TABLES = ("table3_mnist", "table4_fashion_mnist")
+
+
+def test_every_committed_run_is_complete_and_consistent():
+    runs = list(iter_run_dirs(QUICK / "runs"))
+    assert len(runs) == 2 * len(METHODS)
+    for path in runs:
+        run, trials = read_json(path / "run.json"), read_trials(path)
+        assert run["status"] == "complete" and run["profile"] == "quick"
+        assert len(trials) == run["evaluations"] <= run["episodes"] == 200
+        assert [t["index"] for t in trials] == list(range(len(trials)))
+        assert run["best"]["score"] == max(t["score"] for t in trials)
+        assert run["search_seconds"] == pytest.approx(sum(t["objective_seconds"] + t["optimizer_seconds"] for t in trials))
+        assert (path / "search.ipynb").is_file()
+
+
+def test_committed_tables_are_what_the_report_computes(tmp_path):
+    build_report(QUICK / "runs", tmp_path, progress=lambda line: None)
+    for stem in TABLES:
+        for suffix in (".csv", ".md", ".tex"):
+            committed = (QUICK / "tables" / (stem + suffix)).read_text(encoding="utf-8")
+            assert (tmp_path / "tables" / (stem + suffix)).read_text(encoding="utf-8") == committed, stem + suffix
+    for name in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist"):
+        assert (QUICK / "figures" / f"{name}.png").is_file() and (QUICK / "figures" / f"{name}.pdf").is_file()
+
+
+def test_report_md_quotes_the_committed_tables():
+    report = (paths.RESULTS / "REPORT.md").read_text(encoding="utf-8")
+    for stem in TABLES:
+        table = (QUICK / "tables" / f"{stem}.md").read_text(encoding="utf-8").strip()
+        body = "\n".join(line for line in table.splitlines() if line.startswith("|"))
+        assert body in report, f"results/REPORT.md does not quote {stem}.md as computed"
