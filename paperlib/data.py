@@ -83,7 +83,8 @@ def ensure_available(name: str, root: Path, download: bool) -> None:
         getattr(torchvision.datasets, DATASETS[name])(str(root), train=True, download=True)
         getattr(torchvision.datasets, DATASETS[name])(str(root), train=False, download=True)
     except Exception as error:  # network, permissions, checksum: all end the same way for the user
-        raise DataError(f"{name}: not found in {folder} and the download failed ({error}); {hint}") from None
+        reason = " ".join(str(error).split())  # torchvision's message spans lines; ours is one
+        raise DataError(f"{name}: not found in {folder} and the download failed ({reason}); {hint}") from None
 
 
 def _read(name: str, root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
