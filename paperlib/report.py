@@ -112,6 +112,9 @@ def load_runs(runs_dir: Path, progress: Callable[[str], None] = print) -> list[R
                      "episodes recorded; rerun its search to finish it")
             continue
         run = Run(path, record, read_trials(path))
+        if run.record.get("tuner_options"):
+            progress(f"skipping {path}: an ablation ({run.record['tuner_options']}), not the paper's setting")
+            continue
         if run.record["method"] not in METHODS or run.record["dataset"] not in DATASETS:
             progress(f"skipping {path}: method {run.record['method']!r} on {run.record['dataset']!r} is not in the paper's tables")
             continue

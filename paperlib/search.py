@@ -60,8 +60,11 @@ class Experiment:
     @property
     def identity(self) -> dict[str, Any]:
         """What a run directory must match to be resumed by this experiment."""
-        return {"method": self.method, "dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
-                "episodes": self.episodes_total, "space": self.space.to_dict()}
+        identity = {"method": self.method, "dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
+                    "episodes": self.episodes_total, "space": self.space.to_dict()}
+        if self.tuner_options:  # an ablation (e.g. MAPPO's grouping) is another run, and not a table row
+            identity["tuner_options"] = self.tuner_options
+        return identity
 
     @property
     def recipe(self) -> Recipe:
@@ -116,7 +119,8 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
     with RunDirectory(experiment.out) as run_dir:
         previous = run_dir.read_run()
         if previous is not None:
-            found = {key: previous.get(key) for key in experiment.identity}
+            keys = list(experiment.identity) + (["tuner_options"] if previous.get("tuner_options") else [])
+            found = {key: previous.get(key) for key in keys}
             if found != experiment.identity:
                 raise RecordError(f"{experiment.out} holds another run ({found}); choose another --out")
             if previous.get("status") == "complete":

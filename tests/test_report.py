@@ -143,3 +143,14 @@ def test_describe_run_summarises_a_run_record(tmp_path):
     make_run(tmp_path, "mnist", "tpe", 0, test_accuracy=0.9512, kappa=0.9458)
     text = describe_run(load_runs(tmp_path)[0].record)
     assert "tpe on mnist, seed 0" in text and "accuracy 0.9512, kappa 0.9458" in text
+
+
+def test_ablation_runs_are_not_averaged_into_the_papers_rows(tmp_path):
+    make_run(tmp_path, "mnist", "mappo", 0, test_accuracy=0.95)
+    ablation = make_run(tmp_path / "ablation", "mnist", "mappo", 1, test_accuracy=0.50)
+    record = json.loads((ablation / "run.json").read_text())
+    write_json(ablation / "run.json", dict(record, tuner_options={"groups": "single"}))
+    said = []
+    rows = table_rows(load_runs(tmp_path, said.append), "mnist")
+    assert rows[-1]["seeds"] == 1 and rows[-1]["test_accuracy"].mean == pytest.approx(0.95)
+    assert any("ablation" in line and "single" in line for line in said)

@@ -117,3 +117,16 @@ def test_another_run_in_the_directory_is_refused(tmp_path, data_root, capsys):
     assert main(command("random", run, data_root, episodes=2)) == 2
     assert "holds another run" in capsys.readouterr().err
     assert (run / "trials.jsonl").read_bytes() == before
+
+
+def test_an_ablation_is_another_run_than_the_default(tmp_path, data_root):
+    from paperlib.search import make_experiment, run_experiment
+
+    def experiment(**options):
+        return make_experiment("mappo", "mnist", "smoke", 0, data_root, tmp_path / "run", episodes=2, download=False, **options)
+
+    assert "tuner_options" not in experiment().identity  # what the committed runs were recorded with
+    run = run_experiment(experiment(tuner_options={"groups": "single"}), progress=lambda line: None)
+    assert run["tuner_options"] == {"groups": "single"} and run["status"] == "complete"
+    with pytest.raises(RecordError, match="holds another run"):
+        run_experiment(experiment(), progress=lambda line: None)
