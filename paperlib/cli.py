@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="run (or resume) one search and write its run records")
     search.add_argument("--method", required=True, choices=list(METHODS), help="search method")
     _add_common(search)
+    search.add_argument("--agents", default="layers", choices=["layers", "per_hyperparameter", "single"],
+                        help="MAPPO only: one agent per LeNet layer (the paper's reading, default), one per "
+                             "hyperparameter, or a single agent (plain PPO); the last two are ablations")
     search.add_argument("--episodes", type=int, default=None, help="evaluations in the search (default: the profile's)")
     search.add_argument("--space", default=None,
                         help="JSON file {name: {kind, low, high, log}} replacing Table 2's ranges (same five names)")
@@ -99,6 +102,10 @@ def _search(args: argparse.Namespace) -> int:
     options = {"device": args.device, "download": not args.no_download}
     if args.episodes is not None:
         options["episodes"] = args.episodes
+    if args.agents != "layers":  # the default stays option-free, so its runs are the paper's rows
+        if args.method != "mappo":
+            raise TunerError(f"--agents applies to --method mappo only, not {args.method!r}")
+        options["tuner_options"] = {"groups": args.agents}
     if args.space is not None:
         options["space"] = _read_space(Path(args.space))
     experiment = make_experiment(args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir),

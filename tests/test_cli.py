@@ -112,3 +112,16 @@ def test_trial_command_reports_a_real_trial(capsys, data_root):
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "ok" and report["split_sizes"] == {"train": 1000, "val": 500, "test": 1000}
     assert 0.3 < report["test_accuracy"] <= 1.0 and report["kappa"] is not None
+
+
+def test_agents_ablation_is_for_mappo_only(capsys, tmp_path, data_root):
+    argv = search(tmp_path / "run", "--method", "tpe", "--agents", "single", data_dir=data_root)
+    expect_refusal(capsys, argv, r"--agents applies to --method mappo only", tmp_path / "run")
+
+
+def test_single_agent_ablation_runs_and_is_recorded(capsys, tmp_path, data_root):
+    run = tmp_path / "run"
+    assert main(search(run, "--method", "mappo", "--agents", "single", "--episodes", "2", data_dir=data_root)) == 0
+    record = json.loads((run / "run.json").read_text())
+    assert record["tuner_options"] == {"groups": "single"} and record["status"] == "complete"
+    assert list(record["tuner"]["groups"]) == ["agent"]
