@@ -17,7 +17,7 @@ from typing import Any, Callable
 import torch
 
 from . import environment
-from .data import DataError, check_dataset_name, ensure_available, load_splits
+from .data import check_dataset_name, load_splits
 from .profiles import Profile, get_profile
 from .records import RecordError, RunDirectory
 from .space import TABLE2, SearchSpace, SpaceError
@@ -112,10 +112,9 @@ def make_experiment(method: str, dataset: str, profile: str, seed: Any, data_dir
 
 def run_experiment(experiment: Experiment, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume, or just report) one search; returns the final ``run.json`` contents."""
-    ensure_available(experiment.dataset, experiment.data_dir, experiment.download)
     splits = load_splits(experiment.dataset, experiment.data_dir, experiment.profile.train_size,
                          experiment.profile.val_size, experiment.profile.test_size,
-                         experiment.torch_device, download=False)
+                         experiment.torch_device, download=experiment.download)
     with RunDirectory(experiment.out) as run_dir:
         previous = run_dir.read_run()
         if previous is not None:
@@ -162,9 +161,9 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
                      f"elapsed {time.perf_counter() - clock:.0f}s")
 
         with cpu_threads(experiment.recipe.threads):
-            tuner.run(objective, on_episode)
+            result = tuner.run(objective, on_episode)
 
-        best = max(records, key=lambda r: (r["score"], r["budget"], -r["index"]))
+        best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
         progress(f"{label} retraining the incumbent (episode {best['index']}) at full budget for the test set")
         final = run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
         summary.update(_summary(records, best, final), status="complete", finished_at=_now())
