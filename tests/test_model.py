@@ -26,3 +26,26 @@ def test_dropout_rate_is_the_drop_probability():
     dropout = model.classifier[3]
     kept = (dropout(torch.ones(10000)) != 0).float().mean().item()
     assert kept == pytest.approx(0.1, abs=0.02)
+
+
+@pytest.mark.parametrize("conv_size", [2, 5])
+def test_pooling_before_relu_is_exactly_lenets_relu_then_pool(conv_size):
+    # The blocks pool before their ReLU for speed; the textbook order must give identical outputs and gradients,
+    # ties included (blank borders make whole pooling windows equal).
+    torch.manual_seed(0)
+    model = LeNet(conv_size, hidden_size=64, dropout_rate=0.0)
+    pad, conv1, pool1, relu1, conv2, pool2, relu2 = model.features
+    assert isinstance(pool1, torch.nn.MaxPool2d) and isinstance(relu1, torch.nn.ReLU)
+    textbook = torch.nn.Sequential(pad, conv1, relu1, pool1, conv2, relu2, pool2)
+    images = torch.rand(8, 1, 28, 28) * (torch.rand(8, 1, 28, 28) > 0.6)
+    images[:, :, :6] = 0.0
+    labels = torch.arange(8) % 10
+    gradients = []
+    for features in (model.features, textbook):
+        model.zero_grad()
+        logits = model.classifier(features(images))
+        torch.nn.functional.cross_entropy(logits, labels).backward()
+        gradients.append((logits.detach(), [p.grad.clone() for p in model.parameters()]))
+    (ours, ours_grads), (theirs, their_grads) = gradients
+    assert torch.equal(ours, theirs)
+    assert all(torch.equal(a, b) for a, b in zip(ours_grads, their_grads))
