@@ -1,12 +1,16 @@
 """The benchmark (``make bench``): how fast a trial trains, what each method's optimizer costs, how a trial scales.
 
-Three measurements, each written beside the figure ``bench.png`` by :mod:`paperlib.records`:
+Four measurements, each written beside the figure ``bench.png`` by :mod:`paperlib.records`:
 
 - ``trainer.json``: the project's trainer (:func:`~paperlib.trial.run_trial`) against a reference
   trainer of the same LeNet fed the standard way (torchvision dataset, ``ToTensor`` + ``Normalize``,
   ``DataLoader(shuffle=True)``), same batch size, steps, optimizer and thread count; plus the
   foundation's trainer settings ("before") and the project's trainer with each speed setting of the
   :class:`~paperlib.trial.Recipe` undone in turn, so every setting shows what it buys.
+- ``machine.json``: the whole machine's throughput, each pipeline run the way it is used: the
+  reference as a tutorial runs it (one process, torch's default thread count) against the project as
+  ``make -j N reproduce`` runs it (one single-thread trial per core, side by side in separate
+  processes): "training several configurations at once" across the cores. CPU only.
 - ``overhead.json``: milliseconds per episode spent inside each method's ``ask`` / ``tell`` on the
   synthetic :class:`~paperlib.synthetic.Bowl` (no training), 200 episodes as in the paper.
 - ``scaling.json``: seconds of a full-budget trial as one factor varies around the central
@@ -20,6 +24,9 @@ Nothing here is used by a search; tests run it tiny (``--quick``) and check stru
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+import queue
 import statistics
 import time
 from dataclasses import asdict, dataclass, replace
@@ -69,10 +76,15 @@ class BenchSettings:
     """batch_size values of the scaling measurement (every other grid point)."""
     scaling_repeats: int = 3
     """Interleaved repetitions of every scaling point."""
+    machine_trials: int = 2
+    """Full-budget trials each process of the machine-throughput measurement runs per repeat."""
+    machine_repeats: int = 5
+    """Interleaved repetitions of the machine-throughput measurement."""
 
 
 TINY = BenchSettings(train_size=240, val_size=100, repeats=1, episodes=13, train_sizes=(120, 240),
-                     hidden_sizes=(124, 1024), conv_sizes=(2, 7), batch_sizes=(16, 32), scaling_repeats=1)
+                     hidden_sizes=(124, 1024), conv_sizes=(2, 7), batch_sizes=(16, 32), scaling_repeats=1,
+                     machine_trials=1, machine_repeats=1)
 """A few steps and episodes of everything (``--quick``): checks the machinery, measures nothing."""
 
 
@@ -190,6 +202,121 @@ def _summarize(rows: list[dict[str, Any]], reference: list[dict[str, Any]], proj
     }
 
 
+def bench_machine(root: Path, settings: BenchSettings, device: torch.device,
+                  processes: int | None = None) -> dict[str, Any]:
+    """Training images per second of the whole machine, each pipeline run the way it is used (CPU only).
+
+    The reference trains ``machine_trials`` full-budget trials in one process with torch's default
+    thread count (what a tutorial's script does on this machine); the project trains the same number
+    per process in ``processes`` (default: one per core) spawned single-thread processes started
+    together, as ``make -j N reproduce`` runs its searches; in between, the project's trainer runs them
+    in this one process with torch's default thread count, which separates the trainer's own gain
+    from the gain of side-by-side trials. All count whole trials (training and scoring) against wall
+    time; the three alternate ``machine_repeats`` times and ratios are medians of per-repeat ratios.
+    """
+    processes = processes or os.cpu_count() or 1
+    if device.type != "cpu":
+        return {"status": "skipped", "reason": f"measured on the CPU only, not on {device}"}
+    config, recipe = TABLE2.default(), Recipe(epochs=QUICK.epochs)
+    steps = recipe.steps(1.0, settings.train_size, int(config["batch_size"]))
+    train, val = reference_datasets(root, settings)
+    reference_recipe = replace(recipe, threads=None)
+    reference_trial(config, train, val, min(steps, 10), 0, device, reference_recipe)  # warm up
+    splits = _splits(root, settings, device, settings.train_size)
+    one_process_recipe = replace(recipe, threads=None)
+
+    def in_this_process(trial: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        start = time.perf_counter()
+        rows = [trial() for _ in range(settings.machine_trials)]
+        return {"processes": 1, "threads": torch.get_num_threads(), "trials": len(rows),
+                "images": sum(r["images"] for r in rows), "seconds": time.perf_counter() - start}
+
+    runs: dict[str, list[dict[str, Any]]] = {"reference": [], "project_one_process": [], "project": []}
+    with _SideBySide(processes, root, settings) as workers:
+        for _ in range(settings.machine_repeats):
+            runs["reference"].append(in_this_process(
+                lambda: reference_trial(config, train, val, steps, 0, device, reference_recipe)))
+            runs["project_one_process"].append(in_this_process(
+                lambda: _project_row(config, splits, 1.0, one_process_recipe)))
+            runs["project"].append(workers.run(settings.machine_trials))
+    for row in (row for rows in runs.values() for row in rows):
+        row["images_per_second"] = row["images"] / row["seconds"]
+
+    def ratio(numerator: str, denominator: str) -> float:
+        return statistics.median(a["images_per_second"] / b["images_per_second"]
+                                 for a, b in zip(runs[numerator], runs[denominator]))
+
+    return {
+        "status": "ok", "config": config, "steps_per_trial": steps, "trials_per_process": settings.machine_trials,
+        "repeats": settings.machine_repeats,
+        **{name: {"processes": rows[0]["processes"], "threads": rows[0]["threads"],
+                  "images_per_second": statistics.median(r["images_per_second"] for r in rows), "runs": rows}
+           for name, rows in runs.items()},
+        "speedup_vs_reference": ratio("project", "reference"),
+        "one_process_speedup_vs_reference": ratio("project_one_process", "reference"),
+        "side_by_side_speedup_over_one_process": ratio("project", "project_one_process"),
+    }
+
+
+class _SideBySide:
+    """Spawned worker processes that each load the data once, then train trials together when asked."""
+
+    def __init__(self, processes: int, root: Path, settings: BenchSettings) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process whose OpenMP pool is running
+        self.start_line = context.Barrier(processes + 1)
+        self.orders, self.results = context.Queue(), context.Queue()
+        self.workers = [context.Process(target=_side_by_side_worker, daemon=True,
+                                        args=(root, settings, self.start_line, self.orders, self.results))
+                        for _ in range(processes)]
+
+    def __enter__(self) -> "_SideBySide":
+        for worker in self.workers:
+            worker.start()
+        self._collect()  # loaded and warm before anything is timed: a starting worker would slow the reference
+        return self
+
+    def _collect(self) -> list[int]:
+        """One message from every worker; a worker that died raises instead of leaving the benchmark waiting."""
+        messages: list[int] = []
+        while len(messages) < len(self.workers):
+            try:
+                messages.append(self.results.get(timeout=1.0))
+            except queue.Empty:
+                dead = [w.exitcode for w in self.workers if w.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"a side-by-side benchmark process exited with code {dead[0]}") from None
+        return messages
+
+    def run(self, trials: int) -> dict[str, Any]:
+        """Every worker trains ``trials`` trials, all starting together; the machine's images and wall seconds."""
+        for _ in self.workers:
+            self.orders.put(trials)
+        self.start_line.wait(timeout=600)  # the workers are loaded and warm; the clock starts for all at once
+        start = time.perf_counter()
+        done = self._collect()
+        return {"processes": len(done), "threads": Recipe().threads, "trials": trials * len(done),
+                "images": sum(images for images in done), "seconds": time.perf_counter() - start}
+
+    def __exit__(self, *exc: object) -> None:
+        for _ in self.workers:
+            self.orders.put(None)
+        for worker in self.workers:
+            worker.join(timeout=60)
+            if worker.is_alive():
+                worker.kill()
+
+
+def _side_by_side_worker(root: Path, settings: BenchSettings, start_line: Any, orders: Any, results: Any) -> None:
+    """One process of :class:`_SideBySide`: trials with the project's recipe, started at the barrier."""
+    config, recipe = TABLE2.default(), Recipe(epochs=QUICK.epochs)
+    splits = _splits(root, settings, torch.device("cpu"), settings.train_size)
+    _project_row(config, splits, min(1.0, 10 / recipe.steps(1.0, settings.train_size, int(config["batch_size"]))), recipe)
+    results.put(0)  # ready
+    while (trials := orders.get()) is not None:
+        start_line.wait(timeout=600)
+        results.put(sum(_project_row(config, splits, 1.0, recipe)["images"] for _ in range(trials)))
+
+
 def bench_overhead(settings: BenchSettings) -> dict[str, Any]:
     """Milliseconds per episode inside ask/tell for every method on :class:`Bowl`; a method not importable yet is ``missing``.
 
@@ -251,12 +378,16 @@ def bench_scaling(root: Path, settings: BenchSettings, device: torch.device) -> 
 
 def run_bench(out: Path, root: Path, settings: BenchSettings = BenchSettings(), device: str = "auto",
               progress: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run the three measurements, write ``trainer.json``, ``overhead.json``, ``scaling.json``, ``bench.json`` and ``bench.png``."""
+    """Run the four measurements; write ``trainer.json``, ``machine.json``, ``overhead.json``, ``scaling.json``,
+    ``bench.json`` and ``bench.png``."""
     chosen = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device)
     clock = time.perf_counter()
     progress(f"bench: trainer vs DataLoader reference on {chosen}, {settings.repeats} repeats")
     trainer = bench_trainer(_splits(root, settings, chosen, settings.train_size), root, settings, chosen)
     records.write_json(out / "trainer.json", trainer)
+    progress(f"bench: the machine's throughput, reference vs {os.cpu_count()} single-thread trials side by side")
+    machine = bench_machine(root, settings, chosen)
+    records.write_json(out / "machine.json", machine)
     progress(f"bench: optimizer overhead of {len(METHODS)} methods, {settings.episodes} episodes each")
     overhead = bench_overhead(settings)
     records.write_json(out / "overhead.json", overhead)
@@ -273,23 +404,26 @@ def run_bench(out: Path, root: Path, settings: BenchSettings = BenchSettings(), 
         "project_trial_speedup_over": {name: c["project_trial_speedup_over_this"] for name, c in contenders.items()},
         "reference_data_share": trainer["reference_data_share"],
         "speedup_ceiling_at_reference_compute": trainer["speedup_ceiling_at_reference_compute"],
+        "machine_speedup_vs_reference": machine.get("speedup_vs_reference"),
+        "machine_one_process_speedup_vs_reference": machine.get("one_process_speedup_vs_reference"),
+        "machine_side_by_side_speedup_over_one_process": machine.get("side_by_side_speedup_over_one_process"),
         "optimizer_median_ms": {m: r.get("median_ms") for m, r in overhead["methods"].items()},
         "optimizer_mean_ms": {m: r.get("mean_ms") for m, r in overhead["methods"].items()},
         "missing_methods": [m for m, r in overhead["methods"].items() if r["status"] != "ok"],
     }
     records.write_json(out / "bench.json", summary)
-    records.atomic_write_bytes(out / "bench.png", plot(trainer, overhead, scaling))
+    records.atomic_write_bytes(out / "bench.png", plot(trainer, machine, overhead, scaling))
     return summary
 
 
-def plot(trainer: dict[str, Any], overhead: dict[str, Any], scaling: dict[str, Any]) -> bytes:
-    """The benchmark's figure as PNG bytes: throughput, optimizer overhead, and four scaling panels."""
+def plot(trainer: dict[str, Any], machine: dict[str, Any], overhead: dict[str, Any], scaling: dict[str, Any]) -> bytes:
+    """The benchmark's figure as PNG bytes: trainer and machine throughput, optimizer overhead, four scaling panels."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    fig, axes = plt.subplots(2, 4, figsize=(20, 8.5))
     contenders = trainer["contenders"]
     names = ["reference: DataLoader alone", *contenders]
     rates = [trainer["steps"] * trainer["batch_size"] / trainer["reference_data_seconds"]]
@@ -300,15 +434,30 @@ def plot(trainer: dict[str, Any], overhead: dict[str, Any], scaling: dict[str, A
         axis.text(rates[y], y, f" {contenders[name]['train_speedup_vs_reference']:.2f}x", va="center", fontsize=8)
     axis.invert_yaxis()
     axis.set(xlabel="training images / s (x: speedup vs reference)", title=f"trainer, batch {trainer['batch_size']}")
-    methods = {m: r for m, r in overhead["methods"].items() if r["status"] == "ok"}
     axis = axes[0, 1]
+    if machine["status"] == "ok":
+        sides = {f"reference\n1 × {machine['reference']['threads']}": 1.0,
+                 f"project\n1 × {machine['project_one_process']['threads']}": machine["one_process_speedup_vs_reference"],
+                 f"project\n{machine['project']['processes']} × {machine['project']['threads']}": machine["speedup_vs_reference"]}
+        rates = [machine[key]["images_per_second"] for key in ("reference", "project_one_process", "project")]
+        axis.bar(list(sides), rates, color=["tab:gray", "tab:blue", "tab:blue"])
+        for x, (rate, speedup) in enumerate(zip(rates, sides.values())):
+            axis.text(x, rate, f"{speedup:.2f}x", ha="center", va="bottom")
+        axis.set(xlabel="processes × threads per process", ylabel="training images / s (whole trials, whole machine)",
+                 title="the machine, pipelines as used")
+    else:
+        axis.text(0.5, 0.5, machine["reason"], ha="center", va="center", transform=axis.transAxes)
+        axis.set(title="the machine, pipelines as used", xticks=[], yticks=[])
+    methods = {m: r for m, r in overhead["methods"].items() if r["status"] == "ok"}
+    axis = axes[0, 2]
     axis.bar(list(methods), [r["median_ms"] for r in methods.values()], label=f"median, {overhead['threads']} thread(s)")
     axis.plot(list(methods), [r["mean_ms"] for r in methods.values()], "k_", markersize=18, label="mean")
     axis.plot(list(methods), [r["at_torch_default_threads"]["mean_ms"] for r in methods.values()], "rx",
               label=f"mean, torch's {overhead['torch_default_threads']} threads")
     axis.set(yscale="log", ylabel="ms per episode in ask/tell", title=f"optimizer overhead ({overhead['episodes']} episodes, Bowl)")
     axis.legend()
-    for axis, (factor, rows) in zip(axes.flat[2:], scaling["factors"].items()):
+    axes[0, 3].set_axis_off()
+    for axis, (factor, rows) in zip(axes[1], scaling["factors"].items()):
         axis.plot([r["value"] for r in rows], [r["trial_seconds"] for r in rows], "o-", label="wall")
         axis.plot([r["value"] for r in rows], [r["trial_cpu_seconds"] for r in rows], "x--", label="CPU")
         axis.legend()

@@ -1,9 +1,11 @@
 """The benchmark in its tiny mode on the real data: files, structure, like-for-like trainers; never timings."""
 import json
+import os
 
 import pytest
+import torch
 
-from paperlib.bench import BEFORE, TINY, _batches, trainer_contenders
+from paperlib.bench import BEFORE, TINY, _batches, bench_machine, trainer_contenders
 from paperlib.cli import main
 from paperlib.space import TABLE2
 from paperlib.trial import Recipe
@@ -22,7 +24,7 @@ def read(folder, name):
 
 
 def test_bench_writes_its_files(bench_dir):
-    for name in ("trainer.json", "overhead.json", "scaling.json", "bench.json"):
+    for name in ("trainer.json", "machine.json", "overhead.json", "scaling.json", "bench.json"):
         assert isinstance(read(bench_dir, name), dict)
     assert (bench_dir / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -42,6 +44,29 @@ def test_reference_and_project_train_the_same_steps_and_images(bench_dir):
             assert isinstance(contender[key], float), (name, key)
     assert contenders["reference"]["train_speedup_vs_reference"] == 1.0
     assert 0.0 < trainer["reference_data_share"]
+
+
+def test_machine_throughput_runs_one_trial_process_per_core_against_the_reference(bench_dir):
+    machine = read(bench_dir, "machine.json")
+    assert machine["status"] == "ok"
+    steps = Recipe().steps(1.0, TINY.train_size, TABLE2.default()["batch_size"])
+    images = steps * TABLE2.default()["batch_size"]
+    reference, project = machine["reference"], machine["project"]
+    assert reference["processes"] == 1 and project["processes"] == os.cpu_count() and project["threads"] == 1
+    assert len(reference["runs"]) == len(project["runs"]) == TINY.machine_repeats
+    for run in reference["runs"]:
+        assert run["trials"] == TINY.machine_trials and run["images"] == TINY.machine_trials * images
+    for run in project["runs"]:  # every process trained its trials: same work per trial as the reference
+        assert run["trials"] == TINY.machine_trials * os.cpu_count() and run["images"] == run["trials"] * images
+        assert run["images_per_second"] == run["images"] / run["seconds"]
+    one_process = machine["project_one_process"]
+    assert one_process["processes"] == 1 and one_process["threads"] == reference["threads"] == torch.get_num_threads()
+    assert [run["images"] for run in one_process["runs"]] == [run["images"] for run in reference["runs"]]
+    assert read(bench_dir, "bench.json")["machine_speedup_vs_reference"] == machine["speedup_vs_reference"] > 0
+
+
+def test_machine_throughput_is_skipped_off_the_cpu(data_root):
+    assert bench_machine(data_root, TINY, torch.device("cuda"))["status"] == "skipped"
 
 
 def test_overhead_covers_every_method(bench_dir):
