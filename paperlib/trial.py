@@ -11,7 +11,12 @@ change how fast a trial runs, not the recipe (results differ by floating-point r
 torchvision ``DataLoader`` reference. Tried on a 2-core CPU and dropped (median CPU time per step):
 ``torch.compile`` (about 50 s to compile every new LeNet shape, then 1.5x slower per step), oneDNN
 off (0.8x), foreach SGD (1.0x), padding inside the convolution for odd kernels (1.0x), bfloat16
-autocast (1.07x, but it changes the arithmetic).
+autocast (1.07x, but it changes the arithmetic), the first convolution as ``unfold`` + a matrix
+product (``unfold`` alone takes longer than oneDNN's forward and backward together), and several
+configurations trained in one batched model (a 4x larger batch trains only about 1.3x the images per
+second, and configurations of different conv_size, hidden_size or batch_size cannot share a model).
+What does use both cores is two single-thread trials side by side (``make -j 2``): 1.5x the images
+per second of one trial on two threads.
 """
 from __future__ import annotations
 
