@@ -220,10 +220,9 @@ def bench_machine(root: Path, settings: BenchSettings, device: torch.device,
     config, recipe = TABLE2.default(), Recipe(epochs=QUICK.epochs)
     steps = recipe.steps(1.0, settings.train_size, int(config["batch_size"]))
     train, val = reference_datasets(root, settings)
-    reference_recipe = replace(recipe, threads=None)
-    reference_trial(config, train, val, min(steps, 10), 0, device, reference_recipe)  # warm up
+    default_threads = replace(recipe, threads=None)  # how both run in this one process
+    reference_trial(config, train, val, min(steps, 10), 0, device, default_threads)  # warm up
     splits = _splits(root, settings, device, settings.train_size)
-    one_process_recipe = replace(recipe, threads=None)
 
     def in_this_process(trial: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         start = time.perf_counter()
@@ -235,9 +234,9 @@ def bench_machine(root: Path, settings: BenchSettings, device: torch.device,
     with _SideBySide(processes, root, settings) as workers:
         for _ in range(settings.machine_repeats):
             runs["reference"].append(in_this_process(
-                lambda: reference_trial(config, train, val, steps, 0, device, reference_recipe)))
+                lambda: reference_trial(config, train, val, steps, 0, device, default_threads)))
             runs["project_one_process"].append(in_this_process(
-                lambda: _project_row(config, splits, 1.0, one_process_recipe)))
+                lambda: _project_row(config, splits, 1.0, default_threads)))
             runs["project"].append(workers.run(settings.machine_trials))
     for row in (row for rows in runs.values() for row in rows):
         row["images_per_second"] = row["images"] / row["seconds"]
