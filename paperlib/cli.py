@@ -13,12 +13,13 @@ from typing import Sequence
 
 from . import paths
 from .data import DATASETS, DataError
+from .environment import DEVICE_HELP, DeviceError, resolve_device
 from .profiles import PROFILES, ProfileError
 from .records import RecordError
 from .space import SpaceError
 from .tuner import METHODS, TunerError
 
-USER_ERRORS = (DataError, ProfileError, RecordError, SpaceError, TunerError)
+USER_ERRORS = (DataError, DeviceError, ProfileError, RecordError, SpaceError, TunerError)
 """Errors that mean "the input is wrong": reported in one line, never as a traceback."""
 
 
@@ -37,7 +38,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="search seed; also seeds each trial (default: 0)")
     parser.add_argument("--data-dir", default=None,
                         help="dataset root in torchvision's layout (default: $DATA_DIR, else data/ in the project)")
-    parser.add_argument("--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
+    parser.add_argument("--device", default="auto", help=DEVICE_HELP)
     parser.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
 
 
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default=None, help="folder for the JSON files and bench.png (default: results/bench)")
     bench.add_argument("--quick", action="store_true", help="a few steps and episodes of everything (what the tests run)")
     bench.add_argument("--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/)")
-    bench.add_argument("--device", default="auto", help="auto (CUDA if present, else CPU), cpu, cuda, cuda:1, ...")
+    bench.add_argument("--device", default="auto", help=DEVICE_HELP)
     bench.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
 
     report = commands.add_parser("report", help="build Tables 3-4 and the figures from run directories")
@@ -137,13 +138,11 @@ def _trial(args: argparse.Namespace) -> int:
         raise SpaceError(f"--config is not valid JSON ({error})") from None
     config = TABLE2.validate(config)
     profile = get_profile(args.profile)
-    import torch
-
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    device = resolve_device(args.device)
     splits = load_splits(args.dataset, paths.data_dir(args.data_dir), profile.train_size, profile.val_size,
                          profile.test_size, device, download=not args.no_download)
     result = run_trial(config, splits, 1.0, args.seed, Recipe(epochs=profile.epochs), evaluate_test=True)
-    print(json.dumps({"config": config, "profile": profile.name, "dataset": args.dataset, "device": device,
+    print(json.dumps({"config": config, "profile": profile.name, "dataset": args.dataset, "device": str(device),
                       "split_sizes": splits.sizes, **vars(result)}, indent=2))
     return 0
 
@@ -157,20 +156,15 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    import torch
-
     from .bench import TINY, BenchSettings, run_bench
     from .data import ensure_available
 
     settings = TINY if args.quick else BenchSettings()
-    try:
-        torch.device("cpu" if args.device == "auto" else args.device)
-    except RuntimeError as error:
-        raise TunerError(f"unknown device {args.device!r} ({error})") from None
+    device = resolve_device(args.device)
     root = paths.data_dir(args.data_dir)
     ensure_available(settings.dataset, root, download=not args.no_download)
     out = Path(args.out) if args.out else paths.RESULTS / "bench"
-    summary = run_bench(out, root, settings, args.device)
+    summary = run_bench(out, root, settings, device)
     print(json.dumps({key: summary[key] for key in ("trainer_speedup_vs_reference", "machine_speedup_vs_reference",
                                                      "optimizer_median_ms", "missing_methods", "seconds")}, indent=2))
     print(f"written to {out}")

@@ -74,9 +74,7 @@ class Experiment:
     @property
     def torch_device(self) -> torch.device:
         """The resolved training device."""
-        if self.device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.device)
+        return environment.resolve_device(self.device)
 
 
 def make_experiment(method: str, dataset: str, profile: str, seed: Any, data_dir: Path, out: Path, **kwargs: Any) -> Experiment:
@@ -100,11 +98,8 @@ def make_experiment(method: str, dataset: str, profile: str, seed: Any, data_dir
     if not isinstance(space, SearchSpace) or space.names != TABLE2.names:
         names = getattr(space, "names", space)
         raise SpaceError(f"the LeNet search space must define exactly {list(TABLE2.names)}, got {list(names)}")
+    environment.resolve_device(kwargs.get("device", "auto"))  # an unknown or absent device is refused before any work
     experiment = Experiment(method, dataset, chosen, seed, Path(data_dir), Path(out), **kwargs)
-    try:
-        experiment.torch_device
-    except RuntimeError as error:
-        raise TunerError(f"unknown device {experiment.device!r} ({error})") from None
     if Path(out).exists() and not Path(out).is_dir():
         raise RecordError(f"--out {out} exists and is not a directory")
     return experiment

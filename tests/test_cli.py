@@ -4,6 +4,7 @@ import re
 import shutil
 
 import pytest
+import torch
 
 from paperlib.cli import main
 from paperlib.data import RAW_FILES, raw_folder
@@ -35,6 +36,17 @@ def expect_refusal(capsys, argv, pattern, out):
 ])
 def test_bad_search_arguments(capsys, tmp_path, data_root, extra, pattern):
     expect_refusal(capsys, search(tmp_path / "run", *extra, data_dir=data_root), pattern, tmp_path / "run")
+
+
+@pytest.mark.parametrize("command", [
+    lambda out, root: search(out, "--method", "tpe", data_dir=root),
+    lambda out, root: ["trial", "--dataset", "mnist", "--data-dir", str(root), "--no-download"],
+    lambda out, root: ["bench", "--quick", "--out", str(out), "--data-dir", str(root), "--no-download"],
+], ids=["search", "trial", "bench"])
+def test_an_absent_gpu_is_refused_before_any_work(capsys, monkeypatch, tmp_path, data_root, command):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    argv = [*command(tmp_path / "out", data_root), "--device", "cuda"]
+    expect_refusal(capsys, argv, r"device 'cuda' asked for, but torch finds no CUDA device", tmp_path / "out")
 
 
 def test_unknown_dataset(capsys, tmp_path, data_root):

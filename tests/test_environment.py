@@ -1,6 +1,10 @@
-"""The two install routes (pip's requirements.txt, conda's environment.yml) pin the same versions."""
+"""The two install routes pin the same versions; a requested device is resolved or refused in one line."""
 import re
 
+import pytest
+import torch
+
+from paperlib.environment import DeviceError, resolve_device
 from paperlib.paths import ROOT
 
 
@@ -15,3 +19,43 @@ def test_environment_yml_pins_what_requirements_txt_pins():
     for name in ("torch", "torchvision", "hyperopt", "hpbandster", "papermill", "scikit-learn", "pytest"):
         assert name in requirements, name
     assert requirements["torch"] == "2.14.1" and requirements["hyperopt"] == "0.3.0"
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+
+
+@pytest.fixture
+def one_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+
+
+def test_auto_is_cuda_when_present_else_cpu(no_cuda):
+    assert resolve_device("auto") == torch.device("cpu")
+    assert resolve_device("cpu") == torch.device("cpu")
+
+
+def test_auto_takes_the_gpu(one_gpu):
+    assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("cuda:0") == torch.device("cuda:0")
+
+
+@pytest.mark.parametrize("name, pattern", [
+    ("tpu", r"unknown device 'tpu'; use auto"),
+    ("mps", r"device 'mps' is not supported"),
+    ("cuda", r"device 'cuda' asked for, but torch finds no CUDA device"),
+    ("cuda:1", r"device 'cuda:1' asked for, but torch finds no CUDA device"),
+    (1, r"device must be a string, got 1"),
+])
+def test_unusable_devices_are_refused_in_one_line(no_cuda, name, pattern):
+    with pytest.raises(DeviceError, match=pattern) as refused:
+        resolve_device(name)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_gpu_index_beyond_the_machine_is_refused(one_gpu):
+    with pytest.raises(DeviceError, match=r"device 'cuda:1' asked for, but this machine has 1 CUDA device"):
+        resolve_device("cuda:1")
