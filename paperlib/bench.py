@@ -38,7 +38,6 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from . import environment, records
-from .environment import resolve_device
 from .data import DATASETS, SPLIT_SEED, Splits, load_splits, stratified_subset
 from .model import build_lenet
 from .profiles import QUICK
@@ -380,7 +379,7 @@ def run_bench(out: Path, root: Path, settings: BenchSettings = BenchSettings(), 
               progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the four measurements; write ``trainer.json``, ``machine.json``, ``overhead.json``, ``scaling.json``,
     ``bench.json`` and ``bench.png``."""
-    chosen = device if isinstance(device, torch.device) else resolve_device(device)
+    chosen = device if isinstance(device, torch.device) else environment.resolve_device(device)
     clock = time.perf_counter()
     progress(f"bench: trainer vs DataLoader reference on {chosen}, {settings.repeats} repeats")
     trainer = bench_trainer(_splits(root, settings, chosen, settings.train_size), root, settings, chosen)
