@@ -48,6 +48,8 @@ from .tuner import METHODS, run_search
 
 BEFORE = {"threads": None, "channels_last": False, "fused_sgd": False, "eval_batch_size": 4096}
 """The foundation's trainer settings, before issue 6: torch's thread count, NCHW, a looped SGD, scoring 4096 at once."""
+WARM_UP_STEPS = 10
+"""Training steps every contender takes untimed first: thread pools, oneDNN kernels, allocator."""
 REFERENCE_EVAL_BATCH = 1000
 """Test batch size of the reference's scoring loader (pytorch/examples' MNIST default)."""
 
@@ -166,7 +168,7 @@ def bench_trainer(splits: Splits, root: Path, settings: BenchSettings, device: t
     for name, variant in trainer_contenders(recipe).items():
         contenders[name] = lambda budget, variant=variant: _project_row(config, splits, budget, variant)
     for contender in contenders.values():  # warm up: thread pools, oneDNN kernels, allocator
-        contender(min(1.0, 10 / steps_at(1.0)))
+        contender(_warm_up_budget(steps_at(1.0)))
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
     data_seconds = []
     for _ in range(settings.repeats):
@@ -221,7 +223,7 @@ def bench_machine(root: Path, settings: BenchSettings, device: torch.device,
     steps = recipe.steps(1.0, settings.train_size, int(config["batch_size"]))
     train, val = reference_datasets(root, settings)
     default_threads = replace(recipe, threads=None)  # how both run in this one process
-    reference_trial(config, train, val, min(steps, 10), 0, device, default_threads)  # warm up
+    reference_trial(config, train, val, WARM_UP_STEPS, 0, device, default_threads)
     splits = _splits(root, settings, device, settings.train_size)
 
     def in_this_process(trial: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -309,7 +311,7 @@ def _side_by_side_worker(root: Path, settings: BenchSettings, start_line: Any, o
     """One process of :class:`_SideBySide`: trials with the project's recipe, started at the barrier."""
     config, recipe = TABLE2.default(), Recipe(epochs=QUICK.epochs)
     splits = _splits(root, settings, torch.device("cpu"), settings.train_size)
-    _project_row(config, splits, min(1.0, 10 / recipe.steps(1.0, settings.train_size, int(config["batch_size"]))), recipe)
+    _project_row(config, splits, _warm_up_budget(recipe.steps(1.0, settings.train_size, int(config["batch_size"]))), recipe)
     results.put(0)  # ready
     while (trials := orders.get()) is not None:
         start_line.wait(timeout=600)
@@ -466,6 +468,11 @@ def plot(trainer: dict[str, Any], machine: dict[str, Any], overhead: dict[str, A
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def _warm_up_budget(full_budget_steps: int) -> float:
+    """The trial budget that takes :data:`WARM_UP_STEPS` steps (a whole trial when it has fewer)."""
+    return min(1.0, WARM_UP_STEPS / full_budget_steps)
 
 
 def _splits(root: Path, settings: BenchSettings, device: torch.device, train_size: int) -> Splits:
