@@ -3,12 +3,22 @@
 Start with :func:`run_search` (any of the six methods on any ``objective(config, budget)``),
 :data:`TABLE2` (the paper's search space) and :func:`run_trial` (train and score one LeNet).
 """
+
 from .space import TABLE2, Hyperparameter, SearchSpace, SpaceError
 from .tuner import METHODS, SearchResult, Suggestion, Tuner, TunerError, make_tuner, run_search
 
 __all__ = [
-    "TABLE2", "Hyperparameter", "SearchSpace", "SpaceError",
-    "METHODS", "SearchResult", "Suggestion", "Tuner", "TunerError", "make_tuner", "run_search",
+    "TABLE2",
+    "Hyperparameter",
+    "SearchSpace",
+    "SpaceError",
+    "METHODS",
+    "SearchResult",
+    "Suggestion",
+    "Tuner",
+    "TunerError",
+    "make_tuner",
+    "run_search",
     "run_trial",
 ]
 

@@ -1,4 +1,5 @@
 """``python -m paperlib``: see :mod:`paperlib.cli`."""
+
 import sys
 
 from .cli import main

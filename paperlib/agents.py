@@ -5,6 +5,7 @@ agent i observes the action of agent i-1 (agent 0 a fixed start token) and the c
 the joint state. Actions are discrete (reading 4): every hyperparameter an agent owns is one
 categorical head over :meth:`Hyperparameter.grid`.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,7 +48,9 @@ def resolve_groups(space: SearchSpace, groups: str | Mapping[str, Sequence[str]]
     elif isinstance(groups, Mapping):
         resolved = {str(agent): (names,) if isinstance(names, str) else tuple(names) for agent, names in groups.items()}
     else:
-        raise ValueError(f"groups must be one of {list(GROUPINGS)} or a mapping agent -> hyperparameter names, got {groups!r}")
+        raise ValueError(
+            f"groups must be one of {list(GROUPINGS)} or a mapping agent -> hyperparameter names, got {groups!r}"
+        )
     owned = [name for names in resolved.values() for name in names]
     if any(not names for names in resolved.values()):
         raise ValueError(f"every agent must own at least one hyperparameter, got {resolved}")
@@ -129,7 +132,9 @@ class Team:
 
     def config(self, episode: Sequence[Choice]) -> dict[str, Any]:
         """The configuration the agents produced together."""
-        return {name: value for agent, choice in zip(self.agents, episode) for name, value in agent.values(choice).items()}
+        return {
+            name: value for agent, choice in zip(self.agents, episode) for name, value in agent.values(choice).items()
+        }
 
 
 # ReLU, as on-policy's default (``use_ReLU``; CleanRL uses tanh): torch computes tanh with a vectorized
@@ -169,8 +174,10 @@ class Critic(nn.Module):
     def __init__(self, state_dim: int, hidden: int, generator: torch.Generator) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            linear(state_dim, hidden, math.sqrt(2), generator), nn.ReLU(),
-            linear(hidden, hidden, math.sqrt(2), generator), nn.ReLU(),
+            linear(state_dim, hidden, math.sqrt(2), generator),
+            nn.ReLU(),
+            linear(hidden, hidden, math.sqrt(2), generator),
+            nn.ReLU(),
             linear(hidden, 1, 1.0, generator),
         )
 

@@ -12,6 +12,7 @@ default ``min_budget = 1 / eta**2`` with ``eta = 3`` (rungs at 1/9, 1/3 and 1 of
 Every evaluation, at any budget, is one episode; :class:`HyperbandPlan` picks how many Hyperband
 iterations fit in the episodes, and :meth:`HpBandSterTuner.describe` records the counts.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -67,7 +68,7 @@ class HyperbandPlan:
         s = self.max_sh_iter - 1 - (iteration % self.max_sh_iter)
         n0 = int(np.floor(self.max_sh_iter / (s + 1)) * self.eta**s)
         ns = [max(int(n0 * self.eta ** (-i)), 1) for i in range(s + 1)]
-        return list(zip(ns, self.budgets[-s - 1:]))
+        return list(zip(ns, self.budgets[-s - 1 :]))
 
     def evaluations_of(self, iteration: int) -> int:
         """Evaluations iteration ``iteration`` runs (failed runs are replaced, so the count is fixed)."""
@@ -115,13 +116,24 @@ class HpBandSterTuner(Tuner):
     master_name = "hpbandster.optimizers.HyperBand"
     """The library class that runs, for the record."""
 
-    def __init__(self, space: SearchSpace = TABLE2, seed: int = 0, episodes: int = 200, *, eta: float = 3.0,
-                 min_budget: float | None = None, wait_s: float = 120.0, score_wait_s: float = 86_400.0) -> None:
+    def __init__(
+        self,
+        space: SearchSpace = TABLE2,
+        seed: int = 0,
+        episodes: int = 200,
+        *,
+        eta: float = 3.0,
+        min_budget: float | None = None,
+        wait_s: float = 120.0,
+        score_wait_s: float = 86_400.0,
+    ) -> None:
         super().__init__(space, seed, episodes)
         self.plan = HyperbandPlan(episodes, eta, eta**-2 if min_budget is None else min_budget)
         if self.plan.n_iterations == 0:
-            raise TunerError(f"{self.name}: {episodes} episodes are fewer than the "
-                             f"{self.plan.evaluations_of(0)} evaluations of the first Hyperband iteration")
+            raise TunerError(
+                f"{self.name}: {episodes} episodes are fewer than the "
+                f"{self.plan.evaluations_of(0)} evaluations of the first Hyperband iteration"
+            )
         self.requested_episodes = episodes
         """The episodes asked for; ``episodes`` becomes the planned count, which ``run`` loops over."""
         self.episodes = self.plan.evaluations
@@ -138,8 +150,9 @@ class HpBandSterTuner(Tuner):
         if self._closed:
             raise TunerError(f"{self.name}: the tuner is closed")
         if self._pending is not None:
-            raise TunerError(f"{self.name}: runs one evaluation at a time; tell the score of "
-                             f"suggestion {self._pending.index} first")
+            raise TunerError(
+                f"{self.name}: runs one evaluation at a time; tell the score of suggestion {self._pending.index} first"
+            )
         if self._session is None:
             self._session = Session(self._make_master, self.plan.n_iterations, self.wait_s, self.score_wait_s)
         request = self._session.next_request() if self._next is None else self._next
@@ -168,9 +181,14 @@ class HpBandSterTuner(Tuner):
 
     def _make_master(self, **connection: Any):
         """The master for this tuner, connected as ``Session`` says."""
-        return type(self).master_factory(configspace=config_space(self.space, self.seed), seed=self.seed,
-                                         eta=self.plan.eta, min_budget=self.plan.min_budget,
-                                         max_budget=self.plan.max_budget, **connection)
+        return type(self).master_factory(
+            configspace=config_space(self.space, self.seed),
+            seed=self.seed,
+            eta=self.plan.eta,
+            min_budget=self.plan.min_budget,
+            max_budget=self.plan.max_budget,
+            **connection,
+        )
 
     def describe(self) -> dict[str, Any]:
         plan = self.plan
@@ -209,8 +227,11 @@ class BOHB(HpBandSterTuner):
 
     def library_defaults(self) -> dict[str, Any]:
         ours = {"self", "configspace", "eta", "min_budget", "max_budget", "kwargs"}
-        defaults = {name: p.default for name, p in inspect.signature(LibraryBOHB.__init__).parameters.items()
-                    if name not in ours and p.default is not inspect.Parameter.empty}
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(LibraryBOHB.__init__).parameters.items()
+            if name not in ours and p.default is not inspect.Parameter.empty
+        }
         # None means "number of hyperparameters + 1" (hpbandster's config_generators/bohb.py).
         defaults["min_points_in_model (effective)"] = len(self.space) + 1
         return defaults

@@ -10,6 +10,7 @@ from its seed and the scores it was told.
 
 Every evaluation is at the full budget (``budget=1.0``): these methods have no notion of fidelity.
 """
+
 from __future__ import annotations
 
 import inspect

@@ -21,6 +21,7 @@ Four measurements, each written beside the figure ``bench.png`` by :mod:`paperli
 so contenders run interleaved and repeated, and every ratio is the median of per-repeat ratios.
 Nothing here is used by a search; tests run it tiny (``--quick``) and check structure, never time.
 """
+
 from __future__ import annotations
 
 import io
@@ -84,9 +85,19 @@ class BenchSettings:
     """Interleaved repetitions of the machine-throughput measurement."""
 
 
-TINY = BenchSettings(train_size=240, val_size=100, repeats=1, episodes=13, train_sizes=(120, 240),
-                     hidden_sizes=(124, 1024), conv_sizes=(2, 7), batch_sizes=(16, 32), scaling_repeats=1,
-                     machine_trials=1, machine_repeats=1)
+TINY = BenchSettings(
+    train_size=240,
+    val_size=100,
+    repeats=1,
+    episodes=13,
+    train_sizes=(120, 240),
+    hidden_sizes=(124, 1024),
+    conv_sizes=(2, 7),
+    batch_sizes=(16, 32),
+    scaling_repeats=1,
+    machine_trials=1,
+    machine_repeats=1,
+)
 """A few steps and episodes of everything (``--quick``): checks the machinery, measures nothing."""
 
 
@@ -101,14 +112,19 @@ def reference_datasets(root: Path, settings: BenchSettings) -> tuple[Dataset, Da
     plain = folder(str(root), train=True, download=False)
     train_idx = stratified_subset(plain.targets.numpy(), settings.train_size, SPLIT_SEED)
     scaled = plain.data[train_idx].float().div(255)
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((scaled.mean().item(),), (scaled.std().item(),))])
+    transform = transforms.Compose(
+        [transforms.ToTensor(), transforms.Normalize((scaled.mean().item(),), (scaled.std().item(),))]
+    )
     test = folder(str(root), train=False, transform=transform)
-    return (Subset(folder(str(root), train=True, transform=transform), train_idx.tolist()),
-            Subset(test, stratified_subset(test.targets.numpy(), settings.val_size, SPLIT_SEED).tolist()))
+    return (
+        Subset(folder(str(root), train=True, transform=transform), train_idx.tolist()),
+        Subset(test, stratified_subset(test.targets.numpy(), settings.val_size, SPLIT_SEED).tolist()),
+    )
 
 
-def reference_trial(config: dict[str, Any], train: Dataset, val: Dataset, steps: int, seed: int,
-                    device: torch.device, recipe: Recipe) -> dict[str, Any]:
+def reference_trial(
+    config: dict[str, Any], train: Dataset, val: Dataset, steps: int, seed: int, device: torch.device, recipe: Recipe
+) -> dict[str, Any]:
     """Train and score ``config``'s LeNet the way a torchvision tutorial does: ``DataLoader(shuffle=True)`` over a dataset.
 
     Same model and initialisation, batch size, steps (the last partial batch dropped, as the project's
@@ -164,7 +180,8 @@ def bench_trainer(splits: Splits, root: Path, settings: BenchSettings, device: t
 
     train, val = reference_datasets(root, settings)
     contenders: dict[str, Callable[[float], dict[str, Any]]] = {
-        "reference": lambda budget: reference_trial(config, train, val, steps_at(budget), 0, device, recipe)}
+        "reference": lambda budget: reference_trial(config, train, val, steps_at(budget), 0, device, recipe)
+    }
     for name, variant in trainer_contenders(recipe).items():
         contenders[name] = lambda budget, variant=variant: _project_row(config, splits, budget, variant)
     for contender in contenders.values():  # warm up: thread pools, oneDNN kernels, allocator
@@ -178,21 +195,31 @@ def bench_trainer(splits: Splits, root: Path, settings: BenchSettings, device: t
     summary = {name: _summarize(rows, runs["reference"], runs["project"]) for name, rows in runs.items()}
     data_share = statistics.median(d / r["train_seconds"] for d, r in zip(data_seconds, runs["reference"]))
     return {
-        "config": config, "batch_size": config["batch_size"], "steps": steps_at(1.0), "repeats": settings.repeats,
-        "recipe": asdict(recipe), "before": BEFORE, "contenders": summary,
+        "config": config,
+        "batch_size": config["batch_size"],
+        "steps": steps_at(1.0),
+        "repeats": settings.repeats,
+        "recipe": asdict(recipe),
+        "before": BEFORE,
+        "contenders": summary,
         "reference_data_seconds": statistics.median(data_seconds),
         "reference_data_share": data_share,
         "speedup_ceiling_at_reference_compute": 1.0 / (1.0 - data_share) if data_share < 1 else None,
     }
 
 
-def _summarize(rows: list[dict[str, Any]], reference: list[dict[str, Any]], project: list[dict[str, Any]]) -> dict[str, Any]:
+def _summarize(
+    rows: list[dict[str, Any]], reference: list[dict[str, Any]], project: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Medians of one contender's repeats; ratios are medians of per-repeat ratios (same repeat, same machine load)."""
+
     def ratio(numerators: list[dict[str, Any]], denominators: list[dict[str, Any]], key: str) -> float:
         return statistics.median(a[key] / b[key] for a, b in zip(numerators, denominators))
 
     return {
-        "steps": rows[0]["steps"], "images": rows[0]["images"], "val_accuracy": rows[0]["val_accuracy"],
+        "steps": rows[0]["steps"],
+        "images": rows[0]["images"],
+        "val_accuracy": rows[0]["val_accuracy"],
         "train_images_per_second": statistics.median(r["train_images_per_second"] for r in rows),
         "trial_seconds": statistics.median(r["seconds"] for r in rows),
         "trial_cpu_seconds": statistics.median(r["cpu_seconds"] for r in rows),
@@ -204,8 +231,9 @@ def _summarize(rows: list[dict[str, Any]], reference: list[dict[str, Any]], proj
     }
 
 
-def bench_machine(root: Path, settings: BenchSettings, device: torch.device,
-                  processes: int | None = None) -> dict[str, Any]:
+def bench_machine(
+    root: Path, settings: BenchSettings, device: torch.device, processes: int | None = None
+) -> dict[str, Any]:
     """Training images per second of the whole machine, each pipeline run the way it is used (CPU only).
 
     The reference trains ``machine_trials`` full-budget trials in one process with torch's default
@@ -229,30 +257,47 @@ def bench_machine(root: Path, settings: BenchSettings, device: torch.device,
     def in_this_process(trial: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         start = time.perf_counter()
         rows = [trial() for _ in range(settings.machine_trials)]
-        return {"processes": 1, "threads": torch.get_num_threads(), "trials": len(rows),
-                "images": sum(r["images"] for r in rows), "seconds": time.perf_counter() - start}
+        return {
+            "processes": 1,
+            "threads": torch.get_num_threads(),
+            "trials": len(rows),
+            "images": sum(r["images"] for r in rows),
+            "seconds": time.perf_counter() - start,
+        }
 
     runs: dict[str, list[dict[str, Any]]] = {"reference": [], "project_one_process": [], "project": []}
     with _SideBySide(processes, root, settings) as workers:
         for _ in range(settings.machine_repeats):
-            runs["reference"].append(in_this_process(
-                lambda: reference_trial(config, train, val, steps, 0, device, default_threads)))
-            runs["project_one_process"].append(in_this_process(
-                lambda: _project_row(config, splits, 1.0, default_threads)))
+            runs["reference"].append(
+                in_this_process(lambda: reference_trial(config, train, val, steps, 0, device, default_threads))
+            )
+            runs["project_one_process"].append(
+                in_this_process(lambda: _project_row(config, splits, 1.0, default_threads))
+            )
             runs["project"].append(workers.run(settings.machine_trials))
     for row in (row for rows in runs.values() for row in rows):
         row["images_per_second"] = row["images"] / row["seconds"]
 
     def ratio(numerator: str, denominator: str) -> float:
-        return statistics.median(a["images_per_second"] / b["images_per_second"]
-                                 for a, b in zip(runs[numerator], runs[denominator]))
+        return statistics.median(
+            a["images_per_second"] / b["images_per_second"] for a, b in zip(runs[numerator], runs[denominator])
+        )
 
     return {
-        "status": "ok", "config": config, "steps_per_trial": steps, "trials_per_process": settings.machine_trials,
+        "status": "ok",
+        "config": config,
+        "steps_per_trial": steps,
+        "trials_per_process": settings.machine_trials,
         "repeats": settings.machine_repeats,
-        **{name: {"processes": rows[0]["processes"], "threads": rows[0]["threads"],
-                  "images_per_second": statistics.median(r["images_per_second"] for r in rows), "runs": rows}
-           for name, rows in runs.items()},
+        **{
+            name: {
+                "processes": rows[0]["processes"],
+                "threads": rows[0]["threads"],
+                "images_per_second": statistics.median(r["images_per_second"] for r in rows),
+                "runs": rows,
+            }
+            for name, rows in runs.items()
+        },
         "speedup_vs_reference": ratio("project", "reference"),
         "one_process_speedup_vs_reference": ratio("project_one_process", "reference"),
         "side_by_side_speedup_over_one_process": ratio("project", "project_one_process"),
@@ -266,9 +311,14 @@ class _SideBySide:
         context = multiprocessing.get_context("spawn")  # no fork of a process whose OpenMP pool is running
         self.start_line = context.Barrier(processes + 1)
         self.orders, self.results = context.Queue(), context.Queue()
-        self.workers = [context.Process(target=_side_by_side_worker, daemon=True,
-                                        args=(root, settings, self.start_line, self.orders, self.results))
-                        for _ in range(processes)]
+        self.workers = [
+            context.Process(
+                target=_side_by_side_worker,
+                daemon=True,
+                args=(root, settings, self.start_line, self.orders, self.results),
+            )
+            for _ in range(processes)
+        ]
 
     def __enter__(self) -> "_SideBySide":
         for worker in self.workers:
@@ -295,8 +345,13 @@ class _SideBySide:
         self.start_line.wait(timeout=600)  # the workers are loaded and warm; the clock starts for all at once
         start = time.perf_counter()
         done = self._collect()
-        return {"processes": len(done), "threads": Recipe().threads, "trials": trials * len(done),
-                "images": sum(images for images in done), "seconds": time.perf_counter() - start}
+        return {
+            "processes": len(done),
+            "threads": Recipe().threads,
+            "trials": trials * len(done),
+            "images": sum(images for images in done),
+            "seconds": time.perf_counter() - start,
+        }
 
     def __exit__(self, *exc: object) -> None:
         for _ in self.workers:
@@ -311,7 +366,9 @@ def _side_by_side_worker(root: Path, settings: BenchSettings, start_line: Any, o
     """One process of :class:`_SideBySide`: trials with the project's recipe, started at the barrier."""
     config, recipe = TABLE2.default(), Recipe(epochs=QUICK.epochs)
     splits = _splits(root, settings, torch.device("cpu"), settings.train_size)
-    _project_row(config, splits, _warm_up_budget(recipe.steps(1.0, settings.train_size, int(config["batch_size"]))), recipe)
+    _project_row(
+        config, splits, _warm_up_budget(recipe.steps(1.0, settings.train_size, int(config["batch_size"]))), recipe
+    )
     results.put(0)  # ready
     while (trials := orders.get()) is not None:
         start_line.wait(timeout=600)
@@ -335,8 +392,13 @@ def bench_overhead(settings: BenchSettings) -> dict[str, Any]:
             methods[method] = {"status": "missing", "error": str(error)}
         except Exception as error:  # another agent's method mid-way: record it, keep measuring the rest
             methods[method] = {"status": "error", "error": f"{type(error).__name__}: {error}"}
-    return {"objective": "Bowl", "episodes": settings.episodes, "threads": threads,
-            "torch_default_threads": torch.get_num_threads(), "methods": methods}
+    return {
+        "objective": "Bowl",
+        "episodes": settings.episodes,
+        "threads": threads,
+        "torch_default_threads": torch.get_num_threads(),
+        "methods": methods,
+    }
 
 
 def _overhead(method: str, episodes: int) -> dict[str, Any]:
@@ -345,9 +407,13 @@ def _overhead(method: str, episodes: int) -> dict[str, Any]:
     result = run_search(method, Bowl(), episodes=episodes, seed=0)
     overhead_ms = [o.optimizer_seconds * 1e3 for o in result.history]
     return {
-        "status": "ok", "episodes": len(overhead_ms), "median_ms": statistics.median(overhead_ms),
-        "mean_ms": statistics.mean(overhead_ms), "max_ms": max(overhead_ms),
-        "total_seconds": sum(overhead_ms) / 1e3, "wall_seconds": time.perf_counter() - start,
+        "status": "ok",
+        "episodes": len(overhead_ms),
+        "median_ms": statistics.median(overhead_ms),
+        "mean_ms": statistics.mean(overhead_ms),
+        "max_ms": max(overhead_ms),
+        "total_seconds": sum(overhead_ms) / 1e3,
+        "wall_seconds": time.perf_counter() - start,
         "best_score": result.best_score,
     }
 
@@ -356,29 +422,46 @@ def bench_scaling(root: Path, settings: BenchSettings, device: torch.device) -> 
     """Full-budget trial seconds as one factor varies around the central configuration (interleaved, repeated)."""
     center, recipe = TABLE2.default(), Recipe(epochs=QUICK.epochs)
     points = [("train_size", n, center) for n in settings.train_sizes]
-    points += [(name, value, {**center, name: value}) for name, values in
-               (("hidden_size", settings.hidden_sizes), ("conv_size", settings.conv_sizes), ("batch_size", settings.batch_sizes))
-               for value in values]
+    points += [
+        (name, value, {**center, name: value})
+        for name, values in (
+            ("hidden_size", settings.hidden_sizes),
+            ("conv_size", settings.conv_sizes),
+            ("batch_size", settings.batch_sizes),
+        )
+        for value in values
+    ]
     splits = {n: _splits(root, settings, device, n) for n in {settings.train_size, *settings.train_sizes}}
     runs: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(points))}
     for _ in range(settings.scaling_repeats):
         for i, (factor, value, config) in enumerate(points):
-            runs[i].append(_project_row(config, splits[value if factor == "train_size" else settings.train_size], 1.0, recipe))
+            runs[i].append(
+                _project_row(config, splits[value if factor == "train_size" else settings.train_size], 1.0, recipe)
+            )
     factors: dict[str, list[dict[str, Any]]] = {}
     for i, (factor, value, config) in enumerate(points):
         rows = runs[i]
-        factors.setdefault(factor, []).append({
-            "value": value, "steps": rows[0]["steps"], "num_parameters": rows[0]["num_parameters"],
-            "trial_seconds": statistics.median(r["seconds"] for r in rows),
-            "trial_cpu_seconds": statistics.median(r["cpu_seconds"] for r in rows),
-            "train_seconds": statistics.median(r["train_seconds"] for r in rows),
-            "ms_per_step": statistics.median(r["train_seconds"] / r["steps"] * 1e3 for r in rows),
-        })
+        factors.setdefault(factor, []).append(
+            {
+                "value": value,
+                "steps": rows[0]["steps"],
+                "num_parameters": rows[0]["num_parameters"],
+                "trial_seconds": statistics.median(r["seconds"] for r in rows),
+                "trial_cpu_seconds": statistics.median(r["cpu_seconds"] for r in rows),
+                "train_seconds": statistics.median(r["train_seconds"] for r in rows),
+                "ms_per_step": statistics.median(r["train_seconds"] / r["steps"] * 1e3 for r in rows),
+            }
+        )
     return {"center": center, "train_size": settings.train_size, "epochs": recipe.epochs, "factors": factors}
 
 
-def run_bench(out: Path, root: Path, settings: BenchSettings = BenchSettings(), device: str | torch.device = "auto",
-              progress: Callable[[str], None] = print) -> dict[str, Any]:
+def run_bench(
+    out: Path,
+    root: Path,
+    settings: BenchSettings = BenchSettings(),
+    device: str | torch.device = "auto",
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Run the four measurements; write ``trainer.json``, ``machine.json``, ``overhead.json``, ``scaling.json``,
     ``bench.json`` and ``bench.png``."""
     chosen = device if isinstance(device, torch.device) else environment.resolve_device(device)
@@ -398,7 +481,9 @@ def run_bench(out: Path, root: Path, settings: BenchSettings = BenchSettings(), 
 
     contenders = trainer["contenders"]
     summary = {
-        "settings": asdict(settings), "device": str(chosen), "environment": environment.describe(),
+        "settings": asdict(settings),
+        "device": str(chosen),
+        "environment": environment.describe(),
         "seconds": time.perf_counter() - clock,
         "trainer_speedup_vs_reference": {name: c["train_speedup_vs_reference"] for name, c in contenders.items()},
         "trial_speedup_vs_reference": {name: c["trial_speedup_vs_reference"] for name, c in contenders.items()},
@@ -437,25 +522,42 @@ def plot(trainer: dict[str, Any], machine: dict[str, Any], overhead: dict[str, A
     axis.set(xlabel="training images / s (x: speedup vs reference)", title=f"trainer, batch {trainer['batch_size']}")
     axis = axes[0, 1]
     if machine["status"] == "ok":
-        sides = {f"reference\n1 × {machine['reference']['threads']}": 1.0,
-                 f"project\n1 × {machine['project_one_process']['threads']}": machine["one_process_speedup_vs_reference"],
-                 f"project\n{machine['project']['processes']} × {machine['project']['threads']}": machine["speedup_vs_reference"]}
+        sides = {
+            f"reference\n1 × {machine['reference']['threads']}": 1.0,
+            f"project\n1 × {machine['project_one_process']['threads']}": machine["one_process_speedup_vs_reference"],
+            f"project\n{machine['project']['processes']} × {machine['project']['threads']}": machine[
+                "speedup_vs_reference"
+            ],
+        }
         rates = [machine[key]["images_per_second"] for key in ("reference", "project_one_process", "project")]
         axis.bar(list(sides), rates, color=["tab:gray", "tab:blue", "tab:blue"])
         for x, (rate, speedup) in enumerate(zip(rates, sides.values())):
             axis.text(x, rate, f"{speedup:.2f}x", ha="center", va="bottom")
-        axis.set(xlabel="processes × threads per process", ylabel="training images / s (whole trials, whole machine)",
-                 title="the machine, pipelines as used")
+        axis.set(
+            xlabel="processes × threads per process",
+            ylabel="training images / s (whole trials, whole machine)",
+            title="the machine, pipelines as used",
+        )
     else:
         axis.text(0.5, 0.5, machine["reason"], ha="center", va="center", transform=axis.transAxes)
         axis.set(title="the machine, pipelines as used", xticks=[], yticks=[])
     methods = {m: r for m, r in overhead["methods"].items() if r["status"] == "ok"}
     axis = axes[0, 2]
-    axis.bar(list(methods), [r["median_ms"] for r in methods.values()], label=f"median, {overhead['threads']} thread(s)")
+    axis.bar(
+        list(methods), [r["median_ms"] for r in methods.values()], label=f"median, {overhead['threads']} thread(s)"
+    )
     axis.plot(list(methods), [r["mean_ms"] for r in methods.values()], "k_", markersize=18, label="mean")
-    axis.plot(list(methods), [r["at_torch_default_threads"]["mean_ms"] for r in methods.values()], "rx",
-              label=f"mean, torch's {overhead['torch_default_threads']} threads")
-    axis.set(yscale="log", ylabel="ms per episode in ask/tell", title=f"optimizer overhead ({overhead['episodes']} episodes, Bowl)")
+    axis.plot(
+        list(methods),
+        [r["at_torch_default_threads"]["mean_ms"] for r in methods.values()],
+        "rx",
+        label=f"mean, torch's {overhead['torch_default_threads']} threads",
+    )
+    axis.set(
+        yscale="log",
+        ylabel="ms per episode in ask/tell",
+        title=f"optimizer overhead ({overhead['episodes']} episodes, Bowl)",
+    )
     axis.legend()
     axes[0, 3].set_axis_off()
     for axis, (factor, rows) in zip(axes[1], scaling["factors"].items()):
@@ -481,8 +583,9 @@ def _splits(root: Path, settings: BenchSettings, device: torch.device, train_siz
 
 def _batches(dataset: Dataset, batch_size: int, steps: int, seed: int) -> Iterator[Any]:
     """``steps`` shuffled batches of a ``DataLoader``, epoch after epoch (the last partial batch dropped)."""
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, drop_last=True, generator=torch.Generator().manual_seed(seed)
+    )
     if len(loader) == 0:
         raise ValueError(f"{len(dataset)} images make no batch of {batch_size}")
     while steps > 0:
@@ -495,14 +598,28 @@ def _project_row(config: dict[str, Any], splits: Splits, budget: float, recipe: 
     """One project-trainer trial, timed like the reference's (plus its parameter count)."""
     cpu_start = time.process_time()
     result = run_trial(config, splits, budget, 0, recipe)
-    row = _row(result.steps, int(config["batch_size"]), result.train_seconds, result.seconds,
-               time.process_time() - cpu_start, result.val_accuracy)
+    row = _row(
+        result.steps,
+        int(config["batch_size"]),
+        result.train_seconds,
+        result.seconds,
+        time.process_time() - cpu_start,
+        result.val_accuracy,
+    )
     return {**row, "num_parameters": result.num_parameters}
 
 
-def _row(steps: int, batch_size: int, train_seconds: float, seconds: float, cpu_seconds: float,
-         val_accuracy: float) -> dict[str, Any]:
+def _row(
+    steps: int, batch_size: int, train_seconds: float, seconds: float, cpu_seconds: float, val_accuracy: float
+) -> dict[str, Any]:
     """One timed trial: steps and images trained, training / scoring / total wall seconds, CPU seconds, accuracy."""
-    return {"steps": steps, "images": steps * batch_size, "train_seconds": train_seconds,
-            "eval_seconds": seconds - train_seconds, "seconds": seconds, "cpu_seconds": cpu_seconds,
-            "train_images_per_second": steps * batch_size / train_seconds, "val_accuracy": val_accuracy}
+    return {
+        "steps": steps,
+        "images": steps * batch_size,
+        "train_seconds": train_seconds,
+        "eval_seconds": seconds - train_seconds,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "train_images_per_second": steps * batch_size / train_seconds,
+        "val_accuracy": val_accuracy,
+    }

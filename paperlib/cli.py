@@ -3,6 +3,7 @@
 Every input is checked before any work starts; a bad one ends the command with one line on
 stderr naming the problem and exit status 2, having written nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,12 +33,19 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True, choices=list(DATASETS), help="dataset to search on")
-    parser.add_argument("--profile", default="smoke", metavar="{" + ",".join(PROFILES) + "} or FILE.json",
-                        help="data sizes, epochs, episodes: a named profile (paperlib/profiles.py) or a JSON file "
-                             "of the same fields (default: smoke)")
+    parser.add_argument(
+        "--profile",
+        default="smoke",
+        metavar="{" + ",".join(PROFILES) + "} or FILE.json",
+        help="data sizes, epochs, episodes: a named profile (paperlib/profiles.py) or a JSON file "
+        "of the same fields (default: smoke)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="search seed; also seeds each trial (default: 0)")
-    parser.add_argument("--data-dir", default=None,
-                        help="dataset root in torchvision's layout (default: $DATA_DIR, else data/ in the project)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="dataset root in torchvision's layout (default: $DATA_DIR, else data/ in the project)",
+    )
     parser.add_argument("--device", default="auto", help=DEVICE_HELP)
     parser.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
 
@@ -49,30 +57,48 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="run (or resume) one search and write its run records")
     search.add_argument("--method", required=True, choices=list(METHODS), help="search method")
     _add_common(search)
-    search.add_argument("--agents", default="layers", choices=["layers", "per_hyperparameter", "single"],
-                        help="MAPPO only: one agent per LeNet layer (the paper's reading, default), one per "
-                             "hyperparameter, or a single agent (plain PPO); the last two are ablations")
+    search.add_argument(
+        "--agents",
+        default="layers",
+        choices=["layers", "per_hyperparameter", "single"],
+        help="MAPPO only: one agent per LeNet layer (the paper's reading, default), one per "
+        "hyperparameter, or a single agent (plain PPO); the last two are ablations",
+    )
     search.add_argument("--episodes", type=int, default=None, help="evaluations in the search (default: the profile's)")
-    search.add_argument("--space", default=None,
-                        help="JSON file {name: {kind, low, high, log}} replacing Table 2's ranges (same five names)")
+    search.add_argument(
+        "--space",
+        default=None,
+        help="JSON file {name: {kind, low, high, log}} replacing Table 2's ranges (same five names)",
+    )
     search.add_argument("--out", required=True, help="run directory (trials.jsonl, run.json); rerun to resume")
 
-    trial = commands.add_parser("trial", help="train and score one configuration at full budget (default: the space's central one)")
+    trial = commands.add_parser(
+        "trial", help="train and score one configuration at full budget (default: the space's central one)"
+    )
     _add_common(trial)
-    trial.add_argument("--config", default=None, help='JSON object of hyperparameters, e.g. \'{"conv_size": 5, ...}\'')
+    trial.add_argument("--config", default=None, help="JSON object of hyperparameters, e.g. '{\"conv_size\": 5, ...}'")
 
     data = commands.add_parser("data", help="check (or download) both datasets under the data root")
     data.add_argument("--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/)")
     data.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
 
-    plan = commands.add_parser("plan", help="print the make variables of a profile's reproduction (used by the Makefile)")
+    plan = commands.add_parser(
+        "plan", help="print the make variables of a profile's reproduction (used by the Makefile)"
+    )
     plan.add_argument("--profile", required=True, choices=list(PROFILES), help="profile to plan")
-    plan.add_argument("--out", default=None, help="the reproduction's results folder, written as given (default: results/<profile>)")
+    plan.add_argument(
+        "--out", default=None, help="the reproduction's results folder, written as given (default: results/<profile>)"
+    )
 
-    bench = commands.add_parser("bench", help="time the trainer against a DataLoader reference, the machine's "
-                                              "throughput, the six optimizers' overhead and a trial's scaling (make bench)")
+    bench = commands.add_parser(
+        "bench",
+        help="time the trainer against a DataLoader reference, the machine's "
+        "throughput, the six optimizers' overhead and a trial's scaling (make bench)",
+    )
     bench.add_argument("--out", default=None, help="folder for the JSON files and bench.png (default: results/bench)")
-    bench.add_argument("--quick", action="store_true", help="a few steps and episodes of everything (what the tests run)")
+    bench.add_argument(
+        "--quick", action="store_true", help="a few steps and episodes of everything (what the tests run)"
+    )
     bench.add_argument("--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/)")
     bench.add_argument("--device", default="auto", help=DEVICE_HELP)
     bench.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
@@ -109,8 +135,9 @@ def _search(args: argparse.Namespace) -> int:
         options["tuner_options"] = {"groups": args.agents}
     if args.space is not None:
         options["space"] = _read_space(Path(args.space))
-    experiment = make_experiment(args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir),
-                                 Path(args.out), **options)
+    experiment = make_experiment(
+        args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir), Path(args.out), **options
+    )
     run_experiment(experiment)
     return 0
 
@@ -139,11 +166,29 @@ def _trial(args: argparse.Namespace) -> int:
     config = TABLE2.validate(config)
     profile = get_profile(args.profile)
     device = resolve_device(args.device)
-    splits = load_splits(args.dataset, paths.data_dir(args.data_dir), profile.train_size, profile.val_size,
-                         profile.test_size, device, download=not args.no_download)
+    splits = load_splits(
+        args.dataset,
+        paths.data_dir(args.data_dir),
+        profile.train_size,
+        profile.val_size,
+        profile.test_size,
+        device,
+        download=not args.no_download,
+    )
     result = run_trial(config, splits, 1.0, args.seed, Recipe(epochs=profile.epochs), evaluate_test=True)
-    print(json.dumps({"config": config, "profile": profile.name, "dataset": args.dataset, "device": str(device),
-                      "split_sizes": splits.sizes, **vars(result)}, indent=2))
+    print(
+        json.dumps(
+            {
+                "config": config,
+                "profile": profile.name,
+                "dataset": args.dataset,
+                "device": str(device),
+                "split_sizes": splits.sizes,
+                **vars(result),
+            },
+            indent=2,
+        )
+    )
     return 0
 
 
@@ -165,8 +210,21 @@ def _bench(args: argparse.Namespace) -> int:
     ensure_available(settings.dataset, root, download=not args.no_download)
     out = Path(args.out) if args.out else paths.RESULTS / "bench"
     summary = run_bench(out, root, settings, device)
-    print(json.dumps({key: summary[key] for key in ("trainer_speedup_vs_reference", "machine_speedup_vs_reference",
-                                                     "optimizer_median_ms", "missing_methods", "seconds")}, indent=2))
+    print(
+        json.dumps(
+            {
+                key: summary[key]
+                for key in (
+                    "trainer_speedup_vs_reference",
+                    "machine_speedup_vs_reference",
+                    "optimizer_median_ms",
+                    "missing_methods",
+                    "seconds",
+                )
+            },
+            indent=2,
+        )
+    )
     print(f"written to {out}")
     return 0
 
@@ -186,8 +244,12 @@ def _plan(args: argparse.Namespace) -> int:
 
     profile = get_profile(args.profile)
     out = args.out or paths.profile_results(profile.name).relative_to(paths.ROOT)  # make matches targets as text
-    notebooks = [f"{out}/{paths.RUN_LAYOUT.format(dataset=d, method=m, seed=s)}/search.ipynb"
-                 for d in profile.datasets for m in profile.methods for s in profile.seeds]
+    notebooks = [
+        f"{out}/{paths.RUN_LAYOUT.format(dataset=d, method=m, seed=s)}/search.ipynb"
+        for d in profile.datasets
+        for m in profile.methods
+        for s in profile.seeds
+    ]
     print("# generated by `python -m paperlib plan`: the searches of the profile, one make target each")
     print("RUN_NOTEBOOKS := " + " ".join(notebooks))
     return 0

@@ -3,6 +3,7 @@
 The images are read once with torchvision's dataset classes, scaled once, and kept as whole tensors
 on the training device; the trainer batches them by index (no per-sample Python work, no DataLoader).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,8 +74,10 @@ def ensure_available(name: str, root: Path, download: bool) -> None:
     missing = [f for f in RAW_FILES if not (folder / f).is_file()]
     if not missing:
         return
-    hint = (f"put the four IDX files ({', '.join(RAW_FILES)}) there, or point --data-dir / DATA_DIR at a root "
-            f"in torchvision's layout (e.g. ../shared/data)")
+    hint = (
+        f"put the four IDX files ({', '.join(RAW_FILES)}) there, or point --data-dir / DATA_DIR at a root "
+        f"in torchvision's layout (e.g. ../shared/data)"
+    )
     if not download:
         raise DataError(f"{name}: {missing[0]} not found in {folder}; {hint}")
     import torchvision
@@ -137,9 +140,12 @@ def _load_cpu(name: str, root: str, train_size: int | None, val_size: int | None
 
     return Splits(
         name,
-        prepare(train_images[train_idx]), torch.from_numpy(train_labels[train_idx]),
-        prepare(train_images[val_idx]), torch.from_numpy(train_labels[val_idx]),
-        prepare(test_images[test_idx]), torch.from_numpy(test_labels[test_idx]),
+        prepare(train_images[train_idx]),
+        torch.from_numpy(train_labels[train_idx]),
+        prepare(train_images[val_idx]),
+        torch.from_numpy(train_labels[val_idx]),
+        prepare(test_images[test_idx]),
+        torch.from_numpy(test_labels[test_idx]),
     )
 
 

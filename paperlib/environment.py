@@ -1,5 +1,6 @@
 """What a run runs on: the training device it asked for, and the package versions, device, machine and git
 commit that ``run.json`` records."""
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,9 @@ def resolve_device(name: str) -> "torch.device":
         if not torch.cuda.is_available():
             raise DeviceError(f"device {name!r} asked for, but torch finds no CUDA device on this machine")
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise DeviceError(f"device {name!r} asked for, but this machine has {torch.cuda.device_count()} CUDA device(s)")
+            raise DeviceError(
+                f"device {name!r} asked for, but this machine has {torch.cuda.device_count()} CUDA device(s)"
+            )
     return device
 
 
@@ -54,8 +57,13 @@ def git_commit() -> str | None:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return head.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -17,6 +17,7 @@ Two things the library needs that its documentation does not say:
   ``truncnorm.rvs``). :class:`_PrivateRandom` gives each run its own seeded state, swapped in only
   while the config generator runs, which is only while the tuner's caller waits in ask or tell.
 """
+
 from __future__ import annotations
 
 import logging
@@ -210,8 +211,12 @@ class Session:
                 worker = _RelayWorker(self, **connection)
                 worker.run(background=True)
                 cleanup.callback(_stop_worker, worker, self.wait_s)
-                wait_for(lambda: _discovered(master) or self.stopping.is_set(), self.wait_s,
-                         "the worker did not register", poll_s=0.02)
+                wait_for(
+                    lambda: _discovered(master) or self.stopping.is_set(),
+                    self.wait_s,
+                    "the worker did not register",
+                    poll_s=0.02,
+                )
                 if master.dispatcher.number_of_workers() > 0:  # else stopped before it registered
                     master.run(n_iterations=self.n_iterations, min_n_workers=1)
                 self.requests.put(DONE)
@@ -261,8 +266,11 @@ def _stop_worker(worker: Worker, wait_s: float) -> None:
 
 def _stop_master(master: Any, wait_s: float) -> None:
     dispatcher = master.dispatcher
-    wait_for(lambda: hasattr(dispatcher, "pyro_daemon") or not master.dispatcher_thread.is_alive(),
-             wait_s, "the dispatcher did not start")
+    wait_for(
+        lambda: hasattr(dispatcher, "pyro_daemon") or not master.dispatcher_thread.is_alive(),
+        wait_s,
+        "the dispatcher did not start",
+    )
     if hasattr(dispatcher, "pyro_daemon"):
         _stop_daemon(dispatcher.pyro_daemon, master.dispatcher_thread, wait_s, "the dispatcher")
     for worker in dispatcher.worker_pool.values():

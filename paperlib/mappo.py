@@ -11,6 +11,7 @@ References for the choices (each is also named where it is made): MAPPO's refere
 marlbenchmark/on-policy (``r_mappo.py``), CleanRL's ``ppo.py``, and NNI's ``PPOTuner``, which also
 treats one trial as one episode.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,7 +67,9 @@ class MAPPOConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise TunerError(f"MAPPOConfig.{name} must be a positive integer, got {value!r}")
         if self.num_minibatches > self.rollout_episodes:
-            raise TunerError(f"MAPPOConfig.num_minibatches ({self.num_minibatches}) exceeds rollout_episodes ({self.rollout_episodes})")
+            raise TunerError(
+                f"MAPPOConfig.num_minibatches ({self.num_minibatches}) exceeds rollout_episodes ({self.rollout_episodes})"
+            )
         for name in ("learning_rate", "adam_eps", "clip_coef", "huber_delta", "max_grad_norm"):
             if not getattr(self, name) > 0:
                 raise TunerError(f"MAPPOConfig.{name} must be positive, got {getattr(self, name)!r}")
@@ -109,7 +112,9 @@ class MAPPOTuner(Tuner):
         )
         self.critic = Critic(self.team.state_dim, self.config.hidden_size, init)
         self.optimizer = torch.optim.Adam(
-            [*self.actors.parameters(), *self.critic.parameters()], lr=self.config.learning_rate, eps=self.config.adam_eps
+            [*self.actors.parameters(), *self.critic.parameters()],
+            lr=self.config.learning_rate,
+            eps=self.config.adam_eps,
         )
         self._sampler = torch.Generator().manual_seed(seed)  # actions, drawn one episode at a time
         self._shuffler = init  # minibatch order in the updates
@@ -132,7 +137,9 @@ class MAPPOTuner(Tuner):
         with torch.no_grad():
             for i, actor in enumerate(self.actors):
                 logits = actor(self.team.observation(i, episode[-1] if episode else None))
-                episode.append(tuple(int(torch.multinomial(ppo.log_softmax(l).exp(), 1, generator=self._sampler)) for l in logits))
+                episode.append(
+                    tuple(int(torch.multinomial(ppo.log_softmax(l).exp(), 1, generator=self._sampler)) for l in logits)
+                )
         suggestion = Suggestion(self._next_index, self.space.validate(self.team.config(episode)), 1.0)
         self._next_index += 1
         self._rollout.append((suggestion, episode))
@@ -147,7 +154,9 @@ class MAPPOTuner(Tuner):
         """Record the shared reward of an episode; the last one of a rollout triggers the PPO update."""
         handed = {s.index: s for s, _ in self._rollout if s.index not in self._scores}
         if handed.get(suggestion.index) != suggestion:
-            raise TunerError(f"tell for suggestion {suggestion.index} that is not pending (never handed out, or already told)")
+            raise TunerError(
+                f"tell for suggestion {suggestion.index} that is not pending (never handed out, or already told)"
+            )
         if not math.isfinite(float(score)):
             raise TunerError(f"score of suggestion {suggestion.index} must be finite, got {score!r}")
         self._record(suggestion, score)

@@ -1,4 +1,5 @@
 """The LeNet of PAPER.md, reading 1, built from one configuration of Table 2."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Every path the project uses, from the repository root (never the working directory: papermill changes it)."""
+
 from __future__ import annotations
 
 import os

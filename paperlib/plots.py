@@ -4,6 +4,7 @@ No pyplot and no global backend: every function builds its own figure and return
 report saves it (through ``paperlib.records``) and a notebook displays it, and nothing here touches
 matplotlib's global state. Functions take plain numbers or run records, never report objects.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
@@ -16,8 +17,18 @@ from .space import TABLE2, SearchSpace
 
 CLASS_NAMES = {
     "mnist": tuple(str(digit) for digit in range(10)),
-    "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    "fashion_mnist": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
 }
 """Label -> class name, per dataset."""
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
@@ -62,8 +73,9 @@ def search_progress(trials: Sequence[Mapping[str, Any]], title: str = "") -> Fig
     episodes = np.arange(1, len(trials) + 1)
     budgets = np.array([t["budget"] for t in trials], dtype=float)
     by_episode, by_time = axes[0]
-    by_episode.scatter(episodes, [t["score"] for t in trials], s=12 + 40 * budgets, alpha=0.6,
-                       label="episode (marker size: budget)")
+    by_episode.scatter(
+        episodes, [t["score"] for t in trials], s=12 + 40 * budgets, alpha=0.6, label="episode (marker size: budget)"
+    )
     by_episode.step(episodes, best_so_far(trials), where="post", color="black", label="best so far")
     by_episode.set(xlabel="episode", ylabel="validation accuracy")
     by_episode.legend(loc="lower right", fontsize=8)
@@ -102,8 +114,11 @@ def time_split(trials: Sequence[Mapping[str, Any]]) -> Figure:
     return fig
 
 
-def search_time_bars(ours: Mapping[str, Mapping[str, tuple[float, float]]],
-                     paper: Mapping[str, Mapping[str, tuple[float, float]]], profile: str) -> Figure:
+def search_time_bars(
+    ours: Mapping[str, Mapping[str, tuple[float, float]]],
+    paper: Mapping[str, Mapping[str, tuple[float, float]]],
+    profile: str,
+) -> Figure:
     """The paper's Figure 2: search time (h) per method and dataset, ours beside the published one.
 
     Both map ``dataset -> method label -> (mean hours, std or None)``; a method missing from ``ours`` has no bar.
@@ -116,8 +131,14 @@ def search_time_bars(ours: Mapping[str, Mapping[str, tuple[float, float]]],
         for offset, dataset in enumerate(paper):
             found = [hours.get(dataset, {}).get(label, (np.nan, None)) for label in labels]
             spreads = [np.nan if s is None else s for _, s in found]  # NaN: no error bar
-            ax.bar(x + (offset - (len(paper) - 1) / 2) * width, [m for m, _ in found], width,
-                   yerr=spreads, capsize=3, label=DATASET_TITLES[dataset])
+            ax.bar(
+                x + (offset - (len(paper) - 1) / 2) * width,
+                [m for m, _ in found],
+                width,
+                yerr=spreads,
+                capsize=3,
+                label=DATASET_TITLES[dataset],
+            )
         ax.set_xticks(x, labels)
         ax.set(ylabel="search time (h)", title=source)
         ax.legend(fontsize=8)

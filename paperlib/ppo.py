@@ -9,6 +9,7 @@ of the algorithm it is and the reference its choice comes from:
   Multi-Agent Games"): the Huber value loss (``huber_loss`` in ``utils/util.py``) and normalized
   value targets (``ValueNorm``), here done by standardizing the rewards.
 """
+
 from __future__ import annotations
 
 import torch

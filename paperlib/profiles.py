@@ -1,4 +1,5 @@
 """Profiles as data: how much data, how many epochs, episodes and seeds a reproduction uses."""
+
 from __future__ import annotations
 
 import json
@@ -38,20 +39,26 @@ class Profile:
         for field_name in ("train_size", "val_size", "test_size"):
             value = getattr(self, field_name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 10):
-                raise ProfileError(f"profile {self.name!r}: {field_name} must be None or an integer >= 10, got {value!r}")
+                raise ProfileError(
+                    f"profile {self.name!r}: {field_name} must be None or an integer >= 10, got {value!r}"
+                )
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, (int, float)) or self.epochs <= 0:
             raise ProfileError(f"profile {self.name!r}: epochs must be a positive number, got {self.epochs!r}")
         if isinstance(self.episodes, bool) or not isinstance(self.episodes, int) or self.episodes <= 0:
             raise ProfileError(f"profile {self.name!r}: episodes must be a positive integer, got {self.episodes!r}")
         if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in self.seeds):
-            raise ProfileError(f"profile {self.name!r}: seeds must be a non-empty tuple of integers, got {self.seeds!r}")
+            raise ProfileError(
+                f"profile {self.name!r}: seeds must be a non-empty tuple of integers, got {self.seeds!r}"
+            )
         from .data import DATASETS  # local: data imports torch, profiles must stay light
         from .tuner import METHODS
 
         for value, known, what in ((self.datasets, DATASETS, "dataset"), (self.methods, METHODS, "method")):
             unknown = [v for v in value if v not in known]
             if not value or unknown:
-                raise ProfileError(f"profile {self.name!r}: unknown {what} {unknown[0] if unknown else None!r}; choose from {list(known)}")
+                raise ProfileError(
+                    f"profile {self.name!r}: unknown {what} {unknown[0] if unknown else None!r}; choose from {list(known)}"
+                )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, for run records."""

@@ -6,6 +6,7 @@ owns it. Every whole-file write goes to a temporary file that is renamed into pl
 ever sees half a file; a torn last line of ``trials.jsonl`` (the writer died mid-line) is dropped
 when the run is read back.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,7 +65,9 @@ def read_trials(run_dir: Path) -> list[dict[str, Any]]:
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError:
-            raise RecordError(f"{path}: line {number + 1} is corrupt (not a torn last line); the run cannot be resumed") from None
+            raise RecordError(
+                f"{path}: line {number + 1} is corrupt (not a torn last line); the run cannot be resumed"
+            ) from None
     return records
 
 
@@ -105,7 +108,9 @@ class RunDirectory:
             except FileExistsError:
                 owner = lock.read_text(encoding="utf-8").strip() if lock.exists() else ""
                 if _owner_alive(owner):
-                    raise RecordError(f"{self.path} is in use by process {owner} (lock {lock}); wait for it or stop it") from None
+                    raise RecordError(
+                        f"{self.path} is in use by process {owner} (lock {lock}); wait for it or stop it"
+                    ) from None
                 lock.unlink(missing_ok=True)  # stale: its process died
                 continue
             with os.fdopen(fd, "w") as handle:

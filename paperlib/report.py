@@ -13,6 +13,7 @@ complete runs (an incomplete one is named and skipped), and writes
 A method or dataset without runs gives empty cells, never an error; only a folder without any
 complete run is one. Files are written through ``paperlib.records`` (the only writer of results).
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,17 +32,35 @@ from .tuner import METHODS
 
 LABELS = {"random": "RS", "anneal": "Anneal", "tpe": "TPE", "hyperband": "Hyperband", "bohb": "BOHB", "mappo": "MAPPO"}
 """Method name -> the paper's row label (Tables 3-4), in the tables' order (``tuner.METHODS``)."""
-TABLES = {"mnist": ("table3_mnist", "Table 3: MNIST"), "fashion_mnist": ("table4_fashion_mnist", "Table 4: Fashion-MNIST")}
+TABLES = {
+    "mnist": ("table3_mnist", "Table 3: MNIST"),
+    "fashion_mnist": ("table4_fashion_mnist", "Table 4: Fashion-MNIST"),
+}
 """Dataset -> (file stem, title) of its table."""
 PAPER = {
-    "mnist": {"random": (0.9923, 2.32, 0.9914), "anneal": (0.9931, 2.58, 0.9923), "tpe": (0.9925, 2.14, 0.9917),
-              "hyperband": (0.9942, 2.40, 0.9936), "bohb": (0.9928, 2.13, 0.9920), "mappo": (0.9942, 0.96, 0.9941)},
-    "fashion_mnist": {"random": (0.9099, 2.31, 0.8999), "anneal": (0.9203, 2.00, 0.9114), "tpe": (0.9170, 2.27, 0.9078),
-                      "hyperband": (0.9191, 2.35, 0.9101), "bohb": (0.9178, 2.08, 0.9087), "mappo": (0.9222, 1.23, 0.9137)},
+    "mnist": {
+        "random": (0.9923, 2.32, 0.9914),
+        "anneal": (0.9931, 2.58, 0.9923),
+        "tpe": (0.9925, 2.14, 0.9917),
+        "hyperband": (0.9942, 2.40, 0.9936),
+        "bohb": (0.9928, 2.13, 0.9920),
+        "mappo": (0.9942, 0.96, 0.9941),
+    },
+    "fashion_mnist": {
+        "random": (0.9099, 2.31, 0.8999),
+        "anneal": (0.9203, 2.00, 0.9114),
+        "tpe": (0.9170, 2.27, 0.9078),
+        "hyperband": (0.9191, 2.35, 0.9101),
+        "bohb": (0.9178, 2.08, 0.9087),
+        "mappo": (0.9222, 1.23, 0.9137),
+    },
 }
 """The paper's Tables 3 and 4: dataset -> method -> (test accuracy, search time in hours, kappa)."""
-METRICS = (("test_accuracy", "test accuracy", "{:.4f}", "{:.4f}"), ("search_hours", "search time (h)", "{:.3g}", "{:.2f}"),
-           ("kappa", "kappa", "{:.4f}", "{:.4f}"))
+METRICS = (
+    ("test_accuracy", "test accuracy", "{:.4f}", "{:.4f}"),
+    ("search_hours", "search time (h)", "{:.3g}", "{:.2f}"),
+    ("kappa", "kappa", "{:.4f}", "{:.4f}"),
+)
 """The paper's three columns: (key, header, number format of ours, of the paper's as published)."""
 EXTRAS = (("evaluations", "evaluations"), ("full_budget_equivalents", "full-budget equivalents"))
 """Columns of ours the paper does not have (PAPER.md reading 5): mean over seeds."""
@@ -67,9 +86,13 @@ class Run:
     def values(self) -> dict[str, float | None]:
         """The numbers a table row aggregates (None where the final retraining diverged)."""
         final = self.record["final"]
-        return {"test_accuracy": final["test_accuracy"], "kappa": final["kappa"],
-                "search_hours": self.record["search_seconds"] / 3600.0, "evaluations": self.record["evaluations"],
-                "full_budget_equivalents": self.record["full_budget_equivalents"]}
+        return {
+            "test_accuracy": final["test_accuracy"],
+            "kappa": final["kappa"],
+            "search_hours": self.record["search_seconds"] / 3600.0,
+            "evaluations": self.record["evaluations"],
+            "full_budget_equivalents": self.record["full_budget_equivalents"],
+        }
 
 
 @dataclass(frozen=True)
@@ -87,7 +110,9 @@ class Stat:
         """``mean ± std``, the mean alone for one value, empty for none."""
         if self.mean is None:
             return ""
-        return number.format(self.mean) if self.std is None else f"{number.format(self.mean)} ± {number.format(self.std)}"
+        return (
+            number.format(self.mean) if self.std is None else f"{number.format(self.mean)} ± {number.format(self.std)}"
+        )
 
 
 def summarize(values: Sequence[float | None]) -> Stat:
@@ -108,22 +133,28 @@ def load_runs(runs_dir: Path, progress: Callable[[str], None] = print) -> list[R
     for path in iter_run_dirs(runs_dir):
         record = read_json(path / RUN)
         if record.get("status") != "complete":
-            progress(f"skipping {path}: {record.get('status')}, {len(read_trials(path))} of {record.get('episodes')} "
-                     "episodes recorded; rerun its search to finish it")
+            progress(
+                f"skipping {path}: {record.get('status')}, {len(read_trials(path))} of {record.get('episodes')} "
+                "episodes recorded; rerun its search to finish it"
+            )
             continue
         run = Run(path, record, read_trials(path))
         if run.record.get("tuner_options"):
             progress(f"skipping {path}: an ablation ({run.record['tuner_options']}), not the paper's setting")
             continue
         if run.record["method"] not in METHODS or run.record["dataset"] not in DATASETS:
-            progress(f"skipping {path}: method {run.record['method']!r} on {run.record['dataset']!r} is not in the paper's tables")
+            progress(
+                f"skipping {path}: method {run.record['method']!r} on {run.record['dataset']!r} is not in the paper's tables"
+            )
             continue
         if run.key in runs:
             raise RecordError(f"two runs of {'/'.join(map(str, run.key))}: {runs[run.key].path} and {path}; keep one")
         runs[run.key] = run
     if not runs:
         raise RecordError(f"no complete run under {runs_dir}: run the searches first (make reproduce)")
-    settings = sorted({f"profile {run.record['profile']} with {run.record['episodes']} episodes" for run in runs.values()})
+    settings = sorted(
+        {f"profile {run.record['profile']} with {run.record['episodes']} episodes" for run in runs.values()}
+    )
     if len(settings) > 1:
         raise RecordError(f"{runs_dir} holds runs of several settings ({'; '.join(settings)}); point at runs of one")
     return list(runs.values())
@@ -152,8 +183,14 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         stats = [getattr(row[key], part) for key, *_ in METRICS for part in ("mean", "std")]
         stats += [row[key].mean for key, _ in EXTRAS]
-        writer.writerow([row["method"], row["seeds"], *("" if v is None else v for v in stats),
-                         *(row[f"paper_{key}"] for key, *_ in METRICS)])
+        writer.writerow(
+            [
+                row["method"],
+                row["seeds"],
+                *("" if v is None else v for v in stats),
+                *(row[f"paper_{key}"] for key, *_ in METRICS),
+            ]
+        )
     return text.getvalue()
 
 
@@ -174,8 +211,13 @@ def write_table(rows: list[dict[str, Any]], stem: Path, caption: str) -> list[Pa
     header, body = _cells(rows)
     markdown = [f"{caption}\n", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     markdown += ["| " + " | ".join(cells) + " |" for cells in body]
-    latex = [f"% {caption}", "\\begin{tabular}{l" + "r" * (len(header) - 1) + "}", "\\toprule",
-             " & ".join(header) + " \\\\", "\\midrule"]
+    latex = [
+        f"% {caption}",
+        "\\begin{tabular}{l" + "r" * (len(header) - 1) + "}",
+        "\\toprule",
+        " & ".join(header) + " \\\\",
+        "\\midrule",
+    ]
     latex += [" & ".join(c.replace("±", "$\\pm$") for c in cells) + " \\\\" for cells in body]
     latex += ["\\bottomrule", "\\end{tabular}"]
     paths = [stem.with_suffix(".csv"), stem.with_suffix(".md"), stem.with_suffix(".tex")]
@@ -220,17 +262,20 @@ def build_report(runs_dir: Path, out_dir: Path, progress: Callable[[str], None] 
     written, hours = [], {}
     for dataset, (stem, title) in TABLES.items():
         rows = table_rows(runs, dataset)
-        caption = (f"{title} (profile {profile}; complete runs: {sum(r['seeds'] for r in rows)}). Ours: mean ± std over "
-                   "seeds (sample std; the value alone for one seed); search time excludes the final retraining. "
-                   "Paper: as published.")
+        caption = (
+            f"{title} (profile {profile}; complete runs: {sum(r['seeds'] for r in rows)}). Ours: mean ± std over "
+            "seeds (sample std; the value alone for one seed); search time excludes the final retraining. "
+            "Paper: as published."
+        )
         written += write_table(rows, out_dir / "tables" / stem, caption)
         hours[dataset] = {r["method"]: (r["search_hours"].mean, r["search_hours"].std) for r in rows if r["seeds"]}
     paper = {dataset: {LABELS[m]: (values[1], None) for m, values in PAPER[dataset].items()} for dataset in TABLES}
     written += save_figure(plots.search_time_bars(hours, paper, profile), out_dir / "figures" / "figure2_search_time")
     for dataset in DATASETS:
         title = f"{plots.DATASET_TITLES[dataset]}: convergence (profile {profile})"
-        written += save_figure(plots.convergence(convergence_curves(runs, dataset), title),
-                               out_dir / "figures" / f"convergence_{dataset}")
+        written += save_figure(
+            plots.convergence(convergence_curves(runs, dataset), title), out_dir / "figures" / f"convergence_{dataset}"
+        )
     return written
 
 
@@ -239,13 +284,21 @@ def describe_run(record: dict[str, Any]) -> str:
     best, final = record["best"], record["final"]
     rows = [
         ("run", f"{record['method']} on {record['dataset']}, seed {record['seed']}, profile {record['profile']}"),
-        ("episodes", f"{record['evaluations']} evaluations = {record['full_budget_equivalents']:g} full-budget equivalents"),
-        ("search time", f"{record['search_seconds']:.1f} s, of which optimizer {record['optimizer_seconds']:.1f} s "
-                        f"({record['optimizer_share']:.1%})"),
+        (
+            "episodes",
+            f"{record['evaluations']} evaluations = {record['full_budget_equivalents']:g} full-budget equivalents",
+        ),
+        (
+            "search time",
+            f"{record['search_seconds']:.1f} s, of which optimizer {record['optimizer_seconds']:.1f} s "
+            f"({record['optimizer_share']:.1%})",
+        ),
         ("incumbent", f"episode {best['index']}, validation accuracy {best['score']:.4f} at budget {best['budget']:g}"),
         ("configuration", ", ".join(f"{k} = {v:.4g}" for k, v in best["config"].items())),
-        ("final (full budget, test set)", f"accuracy {_number(final['test_accuracy'])}, kappa {_number(final['kappa'])} "
-                                          f"({final['status']})"),
+        (
+            "final (full budget, test set)",
+            f"accuracy {_number(final['test_accuracy'])}, kappa {_number(final['kappa'])} ({final['status']})",
+        ),
     ]
     return "\n".join(["| | |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows])
 

@@ -6,6 +6,7 @@ episodes (each one line in ``trials.jsonl``), retrain the incumbent once at full
 it on the test set (PAPER.md reading 7), and mark ``run.json`` complete. Search time counts the
 episodes only, final retraining excluded (reading 8).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,8 +61,14 @@ class Experiment:
     @property
     def identity(self) -> dict[str, Any]:
         """What a run directory must match to be resumed by this experiment."""
-        identity = {"method": self.method, "dataset": self.dataset, "profile": self.profile.name, "seed": self.seed,
-                    "episodes": self.episodes_total, "space": self.space.to_dict()}
+        identity = {
+            "method": self.method,
+            "dataset": self.dataset,
+            "profile": self.profile.name,
+            "seed": self.seed,
+            "episodes": self.episodes_total,
+            "space": self.space.to_dict(),
+        }
         if self.tuner_options:  # an ablation (e.g. MAPPO's grouping) is another run, and not a table row
             identity["tuner_options"] = self.tuner_options
         return identity
@@ -77,7 +84,9 @@ class Experiment:
         return environment.resolve_device(self.device)
 
 
-def make_experiment(method: str, dataset: str, profile: str, seed: Any, data_dir: Path, out: Path, **kwargs: Any) -> Experiment:
+def make_experiment(
+    method: str, dataset: str, profile: str, seed: Any, data_dir: Path, out: Path, **kwargs: Any
+) -> Experiment:
     """Check every input and build the :class:`Experiment`; raises a one-line error naming the first problem.
 
     Notebook parameters arrive here unchecked, so every type is checked too.
@@ -107,9 +116,15 @@ def make_experiment(method: str, dataset: str, profile: str, seed: Any, data_dir
 
 def run_experiment(experiment: Experiment, progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run (or resume, or just report) one search; returns the final ``run.json`` contents."""
-    splits = load_splits(experiment.dataset, experiment.data_dir, experiment.profile.train_size,
-                         experiment.profile.val_size, experiment.profile.test_size,
-                         experiment.torch_device, download=experiment.download)
+    splits = load_splits(
+        experiment.dataset,
+        experiment.data_dir,
+        experiment.profile.train_size,
+        experiment.profile.val_size,
+        experiment.profile.test_size,
+        experiment.torch_device,
+        download=experiment.download,
+    )
     with RunDirectory(experiment.out) as run_dir:
         previous = run_dir.read_run()
         if previous is not None:
@@ -124,8 +139,13 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
         episodes = experiment.episodes_total
         if len(records) > episodes:
             raise RecordError(f"{experiment.out} records {len(records)} episodes, more than the {episodes} asked for")
-        tuner = make_tuner(experiment.method, space=experiment.space, seed=experiment.seed, episodes=episodes,
-                           **experiment.tuner_options)
+        tuner = make_tuner(
+            experiment.method,
+            space=experiment.space,
+            seed=experiment.seed,
+            episodes=episodes,
+            **experiment.tuner_options,
+        )
         # The tuner's own tensors (MAPPO's networks) are as small as a trial's batches: same thread
         # setting, for replay too, so a resumed policy update computes exactly what the first one did.
         with cpu_threads(experiment.recipe.threads):
@@ -148,12 +168,16 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
             return result.val_accuracy
 
         def on_episode(observation: Observation) -> None:
-            record = _trial_record(observation, last["result"], last["started_at"], last["ended_at"], experiment.profile)
+            record = _trial_record(
+                observation, last["result"], last["started_at"], last["ended_at"], experiment.profile
+            )
             run_dir.append_trial(record)
             records.append(record)
             best = max(r["score"] for r in records)
-            progress(f"{label} episode {len(records)}/{episodes}  val {record['score']:.4f}  best {best:.4f}  "
-                     f"elapsed {time.perf_counter() - clock:.0f}s")
+            progress(
+                f"{label} episode {len(records)}/{episodes}  val {record['score']:.4f}  best {best:.4f}  "
+                f"elapsed {time.perf_counter() - clock:.0f}s"
+            )
 
         with cpu_threads(experiment.recipe.threads):
             result = tuner.run(objective, on_episode)
@@ -163,8 +187,10 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
         final = run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
         summary.update(_summary(records, best, final), status="complete", finished_at=_now())
         run_dir.write_run(summary)
-        progress(f"{label} done: test accuracy {final.test_accuracy}, kappa {final.kappa}, "
-                 f"search {summary['search_seconds']:.0f}s")
+        progress(
+            f"{label} done: test accuracy {final.test_accuracy}, kappa {final.kappa}, "
+            f"search {summary['search_seconds']:.0f}s"
+        )
         return summary
 
 
@@ -172,7 +198,9 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _trial_record(observation: Observation, result: TrialResult, started: str, ended: str, profile: Profile) -> dict[str, Any]:
+def _trial_record(
+    observation: Observation, result: TrialResult, started: str, ended: str, profile: Profile
+) -> dict[str, Any]:
     """One line of ``trials.jsonl``."""
     suggestion = observation.suggestion
     return {

@@ -4,6 +4,7 @@ Every method converts from :data:`TABLE2`: hyperopt builds its own space from it
 (``paperlib.baselines_hyperopt``), hpbandster a ConfigSpace (``paperlib.baselines_hpbandster``),
 and MAPPO a discrete grid per hyperparameter (:meth:`Hyperparameter.grid`, PAPER.md reading 4).
 """
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,9 @@ class Hyperparameter:
         if self.log and self.low <= 0:
             raise SpaceError(f"hyperparameter {self.name!r}: a log scale needs low > 0, got {self.low}")
         if self.kind == "int" and (self.low != int(self.low) or self.high != int(self.high)):
-            raise SpaceError(f"hyperparameter {self.name!r}: an int range needs whole bounds, got [{self.low}, {self.high}]")
+            raise SpaceError(
+                f"hyperparameter {self.name!r}: an int range needs whole bounds, got [{self.low}, {self.high}]"
+            )
         if self.grid_size < 2:
             raise SpaceError(f"hyperparameter {self.name!r}: grid_size must be at least 2, got {self.grid_size}")
 

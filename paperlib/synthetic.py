@@ -3,6 +3,7 @@
 They stand in for training a LeNet (seconds → microseconds) so the optimizers' own behaviour can be
 tested; they never replace the real trial in anything reported.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,10 +35,15 @@ class Bowl:
 
     space: SearchSpace = TABLE2
     """The space the objective is defined on."""
-    optimum: Mapping[str, Any] = field(default_factory=lambda: {
-        "conv_size": 5, "hidden_size": 799, "batch_size": 20, "dropout_rate": 0.6,
-        "learning_rate": TABLE2["learning_rate"].grid()[5],  # 0.0075: on the log grid, so MAPPO can hit it
-    })
+    optimum: Mapping[str, Any] = field(
+        default_factory=lambda: {
+            "conv_size": 5,
+            "hidden_size": 799,
+            "batch_size": 20,
+            "dropout_rate": 0.6,
+            "learning_rate": TABLE2["learning_rate"].grid()[5],  # 0.0075: on the log grid, so MAPPO can hit it
+        }
+    )
     """The best configuration (on MAPPO's grid for Table 2, so every method can hit it exactly)."""
     ceiling: float = 0.99
     """Score at the optimum with the full budget."""

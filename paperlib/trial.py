@@ -18,6 +18,7 @@ second, and configurations of different conv_size, hidden_size or batch_size can
 What does use both cores is two single-thread trials side by side (``make -j 2``): 1.5x the images
 per second of one trial on two threads.
 """
+
 from __future__ import annotations
 
 import math
@@ -164,16 +165,18 @@ def run_trial(
     )
 
 
-def _model_and_optimizer(config: Mapping[str, Any], device: torch.device, seed: int,
-                         recipe: Recipe) -> tuple[nn.Module, torch.optim.Optimizer]:
+def _model_and_optimizer(
+    config: Mapping[str, Any], device: torch.device, seed: int, recipe: Recipe
+) -> tuple[nn.Module, torch.optim.Optimizer]:
     """``config``'s LeNet initialised from ``seed`` on ``device``, and its SGD optimizer."""
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
         model = build_lenet(config).to(device)
     if recipe.channels_last and device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(config["learning_rate"]), momentum=recipe.momentum,
-                                fused=recipe.fused_sgd or None)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=float(config["learning_rate"]), momentum=recipe.momentum, fused=recipe.fused_sgd or None
+    )
     return model, optimizer
 
 
@@ -185,8 +188,16 @@ class _Diverged(Exception):
         self.step = step
 
 
-def _train(model: nn.Module, optimizer: torch.optim.Optimizer, splits: Splits, steps: int, batch_size: int,
-           seed: int, generator: torch.Generator, check_every: int) -> int:
+def _train(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    splits: Splits,
+    steps: int,
+    batch_size: int,
+    seed: int,
+    generator: torch.Generator,
+    check_every: int,
+) -> int:
     """The training steps of a trial; returns the number taken (raises :class:`_Diverged`)."""
     device, n = splits.train_x.device, len(splits.train_y)
     finite, step = torch.ones((), dtype=torch.bool, device=device), 0

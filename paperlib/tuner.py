@@ -9,6 +9,7 @@ plain loop over a callable ``objective(config, budget) -> score``. One episode i
 The budget is a fraction of the full training budget, in ``(0, 1]``: MAPPO and the hyperopt methods
 always ask for 1.0; Hyperband and BOHB ask for less on their early rungs.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -195,7 +196,9 @@ def make_tuner(method: str, space: SearchSpace = TABLE2, seed: int = 0, episodes
     return tuner_class(method)(space=space, seed=seed, episodes=episodes, **options)
 
 
-def run_search(method: str, objective: Objective, episodes: int, seed: int, space: SearchSpace = TABLE2, **options: Any) -> SearchResult:
+def run_search(
+    method: str, objective: Objective, episodes: int, seed: int, space: SearchSpace = TABLE2, **options: Any
+) -> SearchResult:
     """Search ``space`` with ``method`` for ``episodes`` evaluations of ``objective``; the one entry point for all six methods.
 
     The result has ``best_config``, ``best_score`` and ``history``.

@@ -1,4 +1,5 @@
 """Shared fixtures. Tests read the datasets from DATA_DIR (CI: ../shared/data) and never download."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,9 @@ from paperlib.data import DATASETS, RAW_FILES, Splits, raw_folder
 def data_root():
     """The dataset root; `make test` has checked or fetched both datasets there before pytest starts."""
     root = paths.data_dir()
-    missing = [str(raw_folder(root, n) / f) for n in DATASETS for f in RAW_FILES if not (raw_folder(root, n) / f).is_file()]
+    missing = [
+        str(raw_folder(root, n) / f) for n in DATASETS for f in RAW_FILES if not (raw_folder(root, n) / f).is_file()
+    ]
     if missing:
         pytest.fail(f"dataset file {missing[0]} is missing: run `make data DATA_DIR=...` or set DATA_DIR")
     return root

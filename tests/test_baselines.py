@@ -4,6 +4,7 @@ The contract suite (test_tuner_contract.py) checks the interface; these check th
 real algorithms run behind it: same suggestions as hyperopt's own ``fmin``, Hyperband's brackets and
 successive halving, BOHB's model, the episode plan, and a clean shutdown of hpbandster's threads.
 """
+
 import json
 import math
 import statistics
@@ -32,13 +33,21 @@ def trace(result):
 
 # --- hyperopt ---
 
+
 @pytest.mark.parametrize("method", list(HYPEROPT))
 def test_hyperopt_tuners_suggest_what_fmin_suggests(method):
     # fmin with rstate=default_rng(seed) is the library's own loop; ask/tell must reproduce it.
     objective, seed, episodes = Bowl(), 4, 30  # 30 > TPE's 20 random start-up trials
     trials = Trials()
-    fmin(lambda config: 1.0 - objective(config), hyperopt_space(TABLE2), algo=HYPEROPT[method],
-         max_evals=episodes, trials=trials, rstate=np.random.default_rng(seed), show_progressbar=False)
+    fmin(
+        lambda config: 1.0 - objective(config),
+        hyperopt_space(TABLE2),
+        algo=HYPEROPT[method],
+        max_evals=episodes,
+        trials=trials,
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
     expected = [TABLE2.validate({k: v[0] for k, v in t["misc"]["vals"].items()}) for t in trials.trials]
     ours = run_search(method, objective, episodes=episodes, seed=seed)
     assert [dict(o.suggestion.config) for o in ours.history] == expected
@@ -101,13 +110,17 @@ def test_describe_records_the_library_defaults():
 
 # --- the Hyperband plan ---
 
-@pytest.mark.parametrize("episodes, eta, min_budget, n_iterations, evaluations, full_budget", [
-    (200, 3, 1 / 9, 30, 200, 80.0),  # brackets 13 + 4 + 3 = 20 (3 + 2 + 3 full), 10 cycles
-    (30, 3, 1 / 9, 3, 20, 8.0),      # one cycle; the next bracket (13) would overshoot
-    (33, 3, 1 / 9, 4, 33, 11.0),     # one cycle and the widest bracket: 20 + 13
-    (200, 2, 1 / 4, 45, 195, 120.0),  # brackets 7 + 3 + 3 = 13 (3 + 2 + 3 full), 15 cycles; 5 left < 7
-    (200, 3, 1 / 27, 12, 195, 45.0),  # brackets 40 + 13 + 8 + 4 = 65 (4 + 3 + 4 + 4 full), 3 cycles
-])
+
+@pytest.mark.parametrize(
+    "episodes, eta, min_budget, n_iterations, evaluations, full_budget",
+    [
+        (200, 3, 1 / 9, 30, 200, 80.0),  # brackets 13 + 4 + 3 = 20 (3 + 2 + 3 full), 10 cycles
+        (30, 3, 1 / 9, 3, 20, 8.0),  # one cycle; the next bracket (13) would overshoot
+        (33, 3, 1 / 9, 4, 33, 11.0),  # one cycle and the widest bracket: 20 + 13
+        (200, 2, 1 / 4, 45, 195, 120.0),  # brackets 7 + 3 + 3 = 13 (3 + 2 + 3 full), 15 cycles; 5 left < 7
+        (200, 3, 1 / 27, 12, 195, 45.0),  # brackets 40 + 13 + 8 + 4 = 65 (4 + 3 + 4 + 4 full), 3 cycles
+    ],
+)
 def test_plan_against_hand_computed_counts(episodes, eta, min_budget, n_iterations, evaluations, full_budget):
     plan = HyperbandPlan(episodes, eta, min_budget)
     assert plan.n_iterations == n_iterations
@@ -131,6 +144,7 @@ def test_too_few_episodes_for_one_bracket_are_refused():
 
 
 # --- hpbandster ---
+
 
 def test_hyperband_runs_exactly_the_plan():
     tuner = make_tuner("hyperband", seed=0, episodes=200)
@@ -164,7 +178,8 @@ def test_successive_halving_promotes_the_best_third():
     first_rung, second_rung = result.history[:9], result.history[9:12]
     best_three = sorted(first_rung, key=lambda o: o.score, reverse=True)[:3]
     assert sorted(map(str, (o.suggestion.config for o in second_rung))) == sorted(
-        map(str, (o.suggestion.config for o in best_three)))
+        map(str, (o.suggestion.config for o in best_three))
+    )
     assert result.history[12].suggestion.config == max(second_rung, key=lambda o: o.score).suggestion.config
 
 
@@ -201,6 +216,7 @@ def fail_at_episode(n):
         if len(calls) == n:
             raise ObjectiveFailed(f"episode {n}")
         return Bowl()(config, budget)
+
     return objective
 
 

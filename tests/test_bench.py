@@ -1,4 +1,5 @@
 """The benchmark in its tiny mode on the real data: files, structure, like-for-like trainers; never timings."""
+
 import json
 import os
 
@@ -15,7 +16,10 @@ from paperlib.tuner import METHODS
 @pytest.fixture(scope="module")
 def bench_dir(tmp_path_factory, data_root):
     out = tmp_path_factory.mktemp("bench")
-    assert main(["bench", "--quick", "--out", str(out), "--data-dir", str(data_root), "--no-download", "--device", "cpu"]) == 0
+    assert (
+        main(["bench", "--quick", "--out", str(out), "--data-dir", str(data_root), "--no-download", "--device", "cpu"])
+        == 0
+    )
     return out
 
 
@@ -40,7 +44,12 @@ def test_reference_and_project_train_the_same_steps_and_images(bench_dir):
         assert len(contender["runs"]) == TINY.repeats, name
         for run in contender["runs"]:
             assert run["steps"] == steps and run["images"] == steps * batch_size, name
-        for key in ("train_images_per_second", "trial_seconds", "train_speedup_vs_reference", "project_trial_speedup_over_this"):
+        for key in (
+            "train_images_per_second",
+            "trial_seconds",
+            "train_speedup_vs_reference",
+            "project_trial_speedup_over_this",
+        ):
             assert isinstance(contender[key], float), (name, key)
     assert contenders["reference"]["train_speedup_vs_reference"] == 1.0
     assert 0.0 < trainer["reference_data_share"]
@@ -88,8 +97,12 @@ def test_overhead_covers_every_method(bench_dir):
 def test_scaling_varies_one_factor_at_a_time(bench_dir):
     scaling = read(bench_dir, "scaling.json")
     center = TABLE2.default()
-    expected = {"train_size": TINY.train_sizes, "hidden_size": TINY.hidden_sizes, "conv_size": TINY.conv_sizes,
-                "batch_size": TINY.batch_sizes}
+    expected = {
+        "train_size": TINY.train_sizes,
+        "hidden_size": TINY.hidden_sizes,
+        "conv_size": TINY.conv_sizes,
+        "batch_size": TINY.batch_sizes,
+    }
     assert scaling["center"] == center and list(scaling["factors"]) == list(expected)
     for factor, values in expected.items():
         rows = scaling["factors"][factor]

@@ -1,4 +1,5 @@
 """Bad input: one clear line naming the problem, exit status 2, nothing written (issue 7)."""
+
 import json
 import re
 import shutil
@@ -12,8 +13,19 @@ from paperlib.search import make_experiment
 
 
 def search(out, *extra, data_dir):
-    return ["search", "--dataset", "mnist", "--profile", "smoke", "--data-dir", str(data_dir), "--no-download",
-            "--out", str(out), *extra]
+    return [
+        "search",
+        "--dataset",
+        "mnist",
+        "--profile",
+        "smoke",
+        "--data-dir",
+        str(data_dir),
+        "--no-download",
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def expect_refusal(capsys, argv, pattern, out):
@@ -26,23 +38,30 @@ def expect_refusal(capsys, argv, pattern, out):
     assert not out.exists(), "a refused command must write nothing"
 
 
-@pytest.mark.parametrize("extra, pattern", [
-    (["--method", "grid"], r"--method: invalid choice: 'grid'"),
-    (["--method", "tpe", "--episodes", "0"], r"episodes must be a positive integer, got 0"),
-    (["--method", "tpe", "--episodes", "-3"], r"episodes must be a positive integer, got -3"),
-    (["--method", "tpe", "--seed", "one"], r"--seed: invalid int value: 'one'"),
-    (["--method", "tpe", "--profile", "huge"], r"unknown profile 'huge'"),
-    (["--method", "tpe", "--device", "tpu"], r"device 'tpu'"),
-])
+@pytest.mark.parametrize(
+    "extra, pattern",
+    [
+        (["--method", "grid"], r"--method: invalid choice: 'grid'"),
+        (["--method", "tpe", "--episodes", "0"], r"episodes must be a positive integer, got 0"),
+        (["--method", "tpe", "--episodes", "-3"], r"episodes must be a positive integer, got -3"),
+        (["--method", "tpe", "--seed", "one"], r"--seed: invalid int value: 'one'"),
+        (["--method", "tpe", "--profile", "huge"], r"unknown profile 'huge'"),
+        (["--method", "tpe", "--device", "tpu"], r"device 'tpu'"),
+    ],
+)
 def test_bad_search_arguments(capsys, tmp_path, data_root, extra, pattern):
     expect_refusal(capsys, search(tmp_path / "run", *extra, data_dir=data_root), pattern, tmp_path / "run")
 
 
-@pytest.mark.parametrize("command", [
-    lambda out, root: search(out, "--method", "tpe", data_dir=root),
-    lambda out, root: ["trial", "--dataset", "mnist", "--data-dir", str(root), "--no-download"],
-    lambda out, root: ["bench", "--quick", "--out", str(out), "--data-dir", str(root), "--no-download"],
-], ids=["search", "trial", "bench"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda out, root: search(out, "--method", "tpe", data_dir=root),
+        lambda out, root: ["trial", "--dataset", "mnist", "--data-dir", str(root), "--no-download"],
+        lambda out, root: ["bench", "--quick", "--out", str(out), "--data-dir", str(root), "--no-download"],
+    ],
+    ids=["search", "trial", "bench"],
+)
 def test_an_absent_gpu_is_refused_before_any_work(capsys, monkeypatch, tmp_path, data_root, command):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     argv = [*command(tmp_path / "out", data_root), "--device", "cuda"]
@@ -72,13 +91,18 @@ def test_corrupt_idx_file(capsys, tmp_path, data_root, damage):
     expect_refusal(capsys, argv, r"mnist: .*(truncated or corrupt|expected 60000)", tmp_path / "run")
 
 
-@pytest.mark.parametrize("content, pattern", [
-    ("{not json", r"profile file .* is not valid JSON"),
-    ('{"name": "mine", "train_size": 100}', r"profile file .*missing"),
-    ('{"name": "mine", "train_size": 100, "val_size": 50, "test_size": 50, "epochs": 1, "episodes": 0, "seeds": [0]}',
-     r"episodes must be a positive integer"),
-    ('{"name": "mine", "colour": "red"}', r"unknown field 'colour'"),
-])
+@pytest.mark.parametrize(
+    "content, pattern",
+    [
+        ("{not json", r"profile file .* is not valid JSON"),
+        ('{"name": "mine", "train_size": 100}', r"profile file .*missing"),
+        (
+            '{"name": "mine", "train_size": 100, "val_size": 50, "test_size": 50, "epochs": 1, "episodes": 0, "seeds": [0]}',
+            r"episodes must be a positive integer",
+        ),
+        ('{"name": "mine", "colour": "red"}', r"unknown field 'colour'"),
+    ],
+)
 def test_malformed_profile_file(capsys, tmp_path, data_root, content, pattern):
     profile = tmp_path / "mine.json"
     profile.write_text(content)
@@ -87,11 +111,14 @@ def test_malformed_profile_file(capsys, tmp_path, data_root, content, pattern):
     expect_refusal(capsys, argv, pattern, tmp_path / "run")
 
 
-@pytest.mark.parametrize("content, pattern", [
-    ("[1, 2]", r"space definition must be a non-empty mapping"),
-    ('{"conv_size": {"kind": "int", "low": 7, "high": 2}}', r"'conv_size': low 7 must be below high 2"),
-    ('{"conv_size": {"kind": "int", "low": 2, "high": 7}}', r"must define exactly .*hidden_size"),
-])
+@pytest.mark.parametrize(
+    "content, pattern",
+    [
+        ("[1, 2]", r"space definition must be a non-empty mapping"),
+        ('{"conv_size": {"kind": "int", "low": 7, "high": 2}}', r"'conv_size': low 7 must be below high 2"),
+        ('{"conv_size": {"kind": "int", "low": 2, "high": 7}}', r"must define exactly .*hidden_size"),
+    ],
+)
 def test_malformed_space_file(capsys, tmp_path, data_root, content, pattern):
     space = tmp_path / "space.json"
     space.write_text(content)
@@ -99,12 +126,15 @@ def test_malformed_space_file(capsys, tmp_path, data_root, content, pattern):
     expect_refusal(capsys, argv, pattern, tmp_path / "run")
 
 
-@pytest.mark.parametrize("parameter, value, pattern", [
-    ("seed", "1", r"seed must be an integer, got '1'"),
-    ("seed", 1.0, r"seed must be an integer, got 1.0"),
-    ("dataset", 3, r"dataset must be a string"),
-    ("episodes", "200", r"episodes must be a positive integer, got '200'"),
-])
+@pytest.mark.parametrize(
+    "parameter, value, pattern",
+    [
+        ("seed", "1", r"seed must be an integer, got '1'"),
+        ("seed", 1.0, r"seed must be an integer, got 1.0"),
+        ("dataset", 3, r"dataset must be a string"),
+        ("episodes", "200", r"episodes must be a positive integer, got '200'"),
+    ],
+)
 def test_notebook_parameters_of_the_wrong_type(tmp_path, parameter, value, pattern):
     arguments = {"method": "tpe", "dataset": "mnist", "profile": "smoke", "seed": 0}
     extra = {}
@@ -118,9 +148,25 @@ def test_notebook_parameters_of_the_wrong_type(tmp_path, parameter, value, patte
 
 
 def test_trial_command_reports_a_real_trial(capsys, data_root):
-    assert main(["trial", "--dataset", "fashion_mnist", "--profile", "smoke", "--data-dir", str(data_root), "--no-download",
-                 "--config", json.dumps({"conv_size": 3, "hidden_size": 200, "batch_size": 32, "dropout_rate": 0.5,
-                                         "learning_rate": 0.01})]) == 0
+    assert (
+        main(
+            [
+                "trial",
+                "--dataset",
+                "fashion_mnist",
+                "--profile",
+                "smoke",
+                "--data-dir",
+                str(data_root),
+                "--no-download",
+                "--config",
+                json.dumps(
+                    {"conv_size": 3, "hidden_size": 200, "batch_size": 32, "dropout_rate": 0.5, "learning_rate": 0.01}
+                ),
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "ok" and report["split_sizes"] == {"train": 1000, "val": 500, "test": 1000}
     assert 0.3 < report["test_accuracy"] <= 1.0 and report["kappa"] is not None

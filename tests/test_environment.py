@@ -1,4 +1,5 @@
 """The two install routes pin the same versions; a requested device is resolved or refused in one line."""
+
 import re
 
 import pytest
@@ -43,13 +44,16 @@ def test_auto_takes_the_gpu(one_gpu):
     assert resolve_device("cuda:0") == torch.device("cuda:0")
 
 
-@pytest.mark.parametrize("name, pattern", [
-    ("tpu", r"unknown device 'tpu'; use auto"),
-    ("mps", r"device 'mps' is not supported"),
-    ("cuda", r"device 'cuda' asked for, but torch finds no CUDA device"),
-    ("cuda:1", r"device 'cuda:1' asked for, but torch finds no CUDA device"),
-    (1, r"device must be a string, got 1"),
-])
+@pytest.mark.parametrize(
+    "name, pattern",
+    [
+        ("tpu", r"unknown device 'tpu'; use auto"),
+        ("mps", r"device 'mps' is not supported"),
+        ("cuda", r"device 'cuda' asked for, but torch finds no CUDA device"),
+        ("cuda:1", r"device 'cuda:1' asked for, but torch finds no CUDA device"),
+        (1, r"device must be a string, got 1"),
+    ],
+)
 def test_unusable_devices_are_refused_in_one_line(no_cuda, name, pattern):
     with pytest.raises(DeviceError, match=pattern) as refused:
         resolve_device(name)

@@ -1,4 +1,5 @@
 """The MAPPO tuner: what agents observe, what they suggest, that they learn, and that they replay exactly."""
+
 import json
 import statistics
 
@@ -151,7 +152,14 @@ def test_groups_for_another_space():
     config = tuner.ask().config
     assert config["a"] in (1, 2, 3) and config["b"] in space["b"].grid()
     assert MAPPOTuner(space, groups={"x": "a", "y": ["b"]}).groups == {"x": ("a",), "y": ("b",)}
-    for bad in ["layers", "nonsense", {"x": ("a",)}, {"x": ("a", "b"), "y": ("b",)}, {"x": ("a", "b", "c")}, {"x": (), "y": ("a", "b")}]:
+    for bad in [
+        "layers",
+        "nonsense",
+        {"x": ("a",)},
+        {"x": ("a", "b"), "y": ("b",)},
+        {"x": ("a", "b", "c")},
+        {"x": (), "y": ("a", "b")},
+    ]:
         with pytest.raises(TunerError):
             MAPPOTuner(space, groups=bad)
 

@@ -1,4 +1,5 @@
 """The notebooks: stored thin and clean, executed for real through papermill, and `make reproduce` end to end."""
+
 import ast
 import csv
 import json
@@ -17,8 +18,22 @@ from paperlib.report import LABELS
 
 PARAMETERS = {
     "01_data_and_lenet.ipynb": {"dataset": "mnist", "profile": "smoke", "data_dir": None, "seed": 0},
-    "02_mappo.ipynb": {"dataset": "mnist", "method": "mappo", "seed": 0, "profile": "smoke", "data_dir": None, "run_dir": None},
-    "03_baselines.ipynb": {"dataset": "mnist", "method": "tpe", "seed": 0, "profile": "smoke", "data_dir": None, "run_dir": None},
+    "02_mappo.ipynb": {
+        "dataset": "mnist",
+        "method": "mappo",
+        "seed": 0,
+        "profile": "smoke",
+        "data_dir": None,
+        "run_dir": None,
+    },
+    "03_baselines.ipynb": {
+        "dataset": "mnist",
+        "method": "tpe",
+        "seed": 0,
+        "profile": "smoke",
+        "data_dir": None,
+        "run_dir": None,
+    },
     "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke"},
 }
 """Each notebook's parameters and their defaults, in order (the Makefile passes these names)."""
@@ -44,30 +59,52 @@ def test_notebook_is_stored_thin_clean_and_parameterized(name):
     assert {s.targets[0].id: ast.literal_eval(s.value) for s in statements} == PARAMETERS[name]
     source = "\n".join(cell.source for cell in cells)
     lines = [line for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
-    assert len(lines) <= 40 and not any(line.lstrip().startswith(("def ", "class ", "for ", "while ")) for line in lines)
+    assert len(lines) <= 40 and not any(
+        line.lstrip().startswith(("def ", "class ", "for ", "while ")) for line in lines
+    )
 
 
 def test_intro_and_search_notebooks_run_with_injected_parameters(tmp_path, data_root):
     elsewhere = tmp_path / "cwd"  # papermill's working directory: paths must not depend on it
     elsewhere.mkdir()
     intro = papermill.execute_notebook(
-        str(paths.NOTEBOOKS / "01_data_and_lenet.ipynb"), str(tmp_path / "01.ipynb"), kernel_name="python3",
-        parameters={"dataset": "fashion_mnist", "seed": 1, "data_dir": str(data_root)}, cwd=str(elsewhere),
-        progress_bar=False)
+        str(paths.NOTEBOOKS / "01_data_and_lenet.ipynb"),
+        str(tmp_path / "01.ipynb"),
+        kernel_name="python3",
+        parameters={"dataset": "fashion_mnist", "seed": 1, "data_dir": str(data_root)},
+        cwd=str(elsewhere),
+        progress_bar=False,
+    )
     injected = [c for c in code_cells(intro) if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'dataset = "fashion_mnist"' in injected[0].source and "seed = 1" in injected[0].source
     assert images(intro) == 1
 
     run_dir = tmp_path / "run"
     search = papermill.execute_notebook(
-        str(paths.NOTEBOOKS / "03_baselines.ipynb"), str(tmp_path / "03.ipynb"), kernel_name="python3",
-        parameters={"dataset": "fashion_mnist", "method": "random", "seed": 1, "profile": "smoke",
-                    "data_dir": str(data_root), "run_dir": str(run_dir)}, cwd=str(elsewhere), progress_bar=False)
+        str(paths.NOTEBOOKS / "03_baselines.ipynb"),
+        str(tmp_path / "03.ipynb"),
+        kernel_name="python3",
+        parameters={
+            "dataset": "fashion_mnist",
+            "method": "random",
+            "seed": 1,
+            "profile": "smoke",
+            "data_dir": str(data_root),
+            "run_dir": str(run_dir),
+        },
+        cwd=str(elsewhere),
+        progress_bar=False,
+    )
     injected = [c for c in code_cells(search) if "injected-parameters" in c.metadata.get("tags", [])]
     assert 'method = "random"' in injected[0].source and f'run_dir = "{run_dir}"' in injected[0].source
     run = read_json(run_dir / "run.json")
     assert {k: run[k] for k in ("method", "dataset", "seed", "profile", "status")} == {
-        "method": "random", "dataset": "fashion_mnist", "seed": 1, "profile": "smoke", "status": "complete"}
+        "method": "random",
+        "dataset": "fashion_mnist",
+        "seed": 1,
+        "profile": "smoke",
+        "status": "complete",
+    }
     assert [t["index"] for t in read_trials(run_dir)] == list(range(SMOKE.episodes))
     assert images(search) == 3  # best so far, configurations, time split
     assert list(elsewhere.iterdir()) == []
@@ -77,8 +114,20 @@ def test_make_reproduce_smoke_writes_every_output(tmp_path, data_root):
     """`make reproduce PROFILE=smoke`, for real, into a temporary folder: every search, table and figure."""
     out = tmp_path / "smoke"
     # -o: never reinstall the environment from a test (that would need the network); PY: this interpreter.
-    command = ["make", "-C", str(paths.ROOT), "-j", "2", "-o", ".venv/.installed", "reproduce", "PROFILE=smoke",
-               f"DATA_DIR={data_root}", f"OUT={out}", f"PY={sys.executable}"]
+    command = [
+        "make",
+        "-C",
+        str(paths.ROOT),
+        "-j",
+        "2",
+        "-o",
+        ".venv/.installed",
+        "reproduce",
+        "PROFILE=smoke",
+        f"DATA_DIR={data_root}",
+        f"OUT={out}",
+        f"PY={sys.executable}",
+    ]
     # Under `make test` the outer make's flags (jobserver, its command-line variables) must not leak in.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -89,15 +138,27 @@ def test_make_reproduce_smoke_writes_every_output(tmp_path, data_root):
             for seed in SMOKE.seeds:
                 run_dir = out / "runs" / dataset / method / f"seed{seed}"
                 run = read_json(run_dir / "run.json")
-                assert (run["method"], run["dataset"], run["seed"], run["status"]) == (method, dataset, seed, "complete")
+                assert (run["method"], run["dataset"], run["seed"], run["status"]) == (
+                    method,
+                    dataset,
+                    seed,
+                    "complete",
+                )
                 assert len(read_trials(run_dir)) == run["evaluations"] > 0
-                assert nbformat.read(run_dir / "search.ipynb", as_version=4).metadata.papermill.parameters["method"] == method
+                assert (
+                    nbformat.read(run_dir / "search.ipynb", as_version=4).metadata.papermill.parameters["method"]
+                    == method
+                )
     for stem in ("table3_mnist", "table4_fashion_mnist"):
         with open(out / "tables" / f"{stem}.csv", newline="") as handle:
             rows = list(csv.DictReader(handle))
         assert [row["method"] for row in rows] == list(LABELS.values())
-        assert all(row["seeds"] == str(len(SMOKE.seeds)) and 0.0 <= float(row["test_accuracy_mean"]) <= 1.0
-                   and float(row["search_hours_mean"]) > 0.0 for row in rows)
+        assert all(
+            row["seeds"] == str(len(SMOKE.seeds))
+            and 0.0 <= float(row["test_accuracy_mean"]) <= 1.0
+            and float(row["search_hours_mean"]) > 0.0
+            for row in rows
+        )
         assert all((out / "tables" / f"{stem}.{ext}").stat().st_size > 0 for ext in ("md", "tex"))
     for stem in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist"):
         assert all((out / "figures" / f"{stem}.{ext}").stat().st_size > 0 for ext in ("png", "pdf"))

@@ -1,4 +1,5 @@
 """The PPO math of paperlib.ppo against small hand-computed cases and torch's own implementations."""
+
 import math
 
 import pytest
@@ -33,7 +34,9 @@ def test_clipped_surrogate_is_the_mean_over_the_batch():
 def test_normalize_advantages_uses_the_unbiased_std():
     out = ppo.normalize_advantages(torch.tensor([1.0, 2.0, 3.0]))  # mean 2, unbiased std 1
     assert out.tolist() == pytest.approx([-1.0, 0.0, 1.0], abs=1e-6)
-    assert ppo.normalize_advantages(torch.tensor([[4.0, 8.0], [6.0, 2.0]])).mean().item() == pytest.approx(0.0, abs=1e-6)
+    assert ppo.normalize_advantages(torch.tensor([[4.0, 8.0], [6.0, 2.0]])).mean().item() == pytest.approx(
+        0.0, abs=1e-6
+    )
 
 
 def test_normalize_advantages_of_a_single_value_is_zero():

@@ -1,5 +1,6 @@
 """The committed quick reproduction agrees with itself: its tables are what the report computes
 from its committed run records, and results/REPORT.md quotes those tables (issue 8)."""
+
 import json
 
 import pytest
@@ -17,14 +18,19 @@ def test_every_committed_run_is_complete_and_consistent():
     runs = list(iter_run_dirs(QUICK / "runs"))
     ablations = list(iter_run_dirs(QUICK / "ablations"))
     assert len(runs) == 2 * len(METHODS) and len(ablations) == 2
-    assert all(read_json(path / "run.json")["tuner_options"]["groups"] in ("single", "per_hyperparameter") for path in ablations)
+    assert all(
+        read_json(path / "run.json")["tuner_options"]["groups"] in ("single", "per_hyperparameter")
+        for path in ablations
+    )
     for path in runs + ablations:
         run, trials = read_json(path / "run.json"), read_trials(path)
         assert run["status"] == "complete" and run["profile"] == "quick"
         assert len(trials) == run["evaluations"] <= run["episodes"] == 200
         assert [t["index"] for t in trials] == list(range(len(trials)))
         assert run["best"]["score"] == max(t["score"] for t in trials)
-        assert run["search_seconds"] == pytest.approx(sum(t["objective_seconds"] + t["optimizer_seconds"] for t in trials))
+        assert run["search_seconds"] == pytest.approx(
+            sum(t["objective_seconds"] + t["optimizer_seconds"] for t in trials)
+        )
         assert (path / "search.ipynb").is_file() or path in ablations  # ablations ran from the command line
 
 

@@ -1,4 +1,5 @@
 """Tables 3-4 and the figures from hand-made run records: aggregation checked against hand-computed values."""
+
 import csv
 import json
 import math
@@ -7,31 +8,73 @@ import numpy as np
 import pytest
 
 from paperlib.records import RecordError, atomic_write_text, write_json
-from paperlib.report import PAPER, Stat, build_report, convergence_curves, describe_run, load_runs, summarize, table_rows
+from paperlib.report import (
+    PAPER,
+    Stat,
+    build_report,
+    convergence_curves,
+    describe_run,
+    load_runs,
+    summarize,
+    table_rows,
+)
 
 LABELS = ["RS", "Anneal", "TPE", "Hyperband", "BOHB", "MAPPO"]
 
 
-def make_run(root, dataset, method, seed, test_accuracy=0.9, kappa=0.88, search_seconds=3600.0, scores=(0.5, 0.7),
-             status="complete", profile="smoke", episodes=13):
+def make_run(
+    root,
+    dataset,
+    method,
+    seed,
+    test_accuracy=0.9,
+    kappa=0.88,
+    search_seconds=3600.0,
+    scores=(0.5, 0.7),
+    status="complete",
+    profile="smoke",
+    episodes=13,
+):
     """A run directory as `paperlib.search` writes it, with only the fields the report reads."""
     path = root / dataset / method / f"seed{seed}"
-    trials = [{"index": i, "config": {"learning_rate": 0.01}, "budget": 1.0, "score": s,
-               "optimizer_seconds": 1.0, "objective_seconds": 1.0} for i, s in enumerate(scores)]
+    trials = [
+        {
+            "index": i,
+            "config": {"learning_rate": 0.01},
+            "budget": 1.0,
+            "score": s,
+            "optimizer_seconds": 1.0,
+            "objective_seconds": 1.0,
+        }
+        for i, s in enumerate(scores)
+    ]
     atomic_write_text(path / "trials.jsonl", "".join(json.dumps(t) + "\n" for t in trials))
-    record = {"method": method, "dataset": dataset, "profile": profile, "seed": seed, "status": status,
-              "episodes": episodes}  # asked for; Hyperband and BOHB may record fewer
+    record = {
+        "method": method,
+        "dataset": dataset,
+        "profile": profile,
+        "seed": seed,
+        "status": status,
+        "episodes": episodes,
+    }  # asked for; Hyperband and BOHB may record fewer
     if status == "complete":
-        record.update(evaluations=len(scores), full_budget_equivalents=float(len(scores)), search_seconds=search_seconds,
-                      optimizer_seconds=1.0, optimizer_share=1.0 / search_seconds,
-                      best={"index": 1, "config": {"learning_rate": 0.01}, "budget": 1.0, "score": max(scores)},
-                      final={"status": "ok", "val_accuracy": 0.9, "test_accuracy": test_accuracy, "kappa": kappa, "seconds": 1.0})
+        record.update(
+            evaluations=len(scores),
+            full_budget_equivalents=float(len(scores)),
+            search_seconds=search_seconds,
+            optimizer_seconds=1.0,
+            optimizer_share=1.0 / search_seconds,
+            best={"index": 1, "config": {"learning_rate": 0.01}, "budget": 1.0, "score": max(scores)},
+            final={"status": "ok", "val_accuracy": 0.9, "test_accuracy": test_accuracy, "kappa": kappa, "seconds": 1.0},
+        )
     write_json(path / "run.json", record)
     return path
 
 
 def test_rows_are_the_papers_methods_with_mean_and_sample_std_over_seeds(tmp_path):
-    for seed, (accuracy, kappa, seconds) in enumerate([(0.90, 0.80, 3600.0), (0.92, 0.86, 7200.0), (0.97, 0.92, 10800.0)]):
+    for seed, (accuracy, kappa, seconds) in enumerate(
+        [(0.90, 0.80, 3600.0), (0.92, 0.86, 7200.0), (0.97, 0.92, 10800.0)]
+    ):
         make_run(tmp_path, "mnist", "random", seed, accuracy, kappa, seconds)
     rows = table_rows(load_runs(tmp_path), "mnist")
 
@@ -54,7 +97,11 @@ def test_papers_tables_are_copied_from_paper_md():
     assert PAPER["mnist"]["anneal"] == (0.9931, 2.58, 0.9923)
     assert PAPER["fashion_mnist"]["random"] == (0.9099, 2.31, 0.8999)
     assert PAPER["fashion_mnist"]["mappo"] == (0.9222, 1.23, 0.9137)
-    assert list(PAPER["mnist"]) == list(PAPER["fashion_mnist"]) == ["random", "anneal", "tpe", "hyperband", "bohb", "mappo"]
+    assert (
+        list(PAPER["mnist"])
+        == list(PAPER["fashion_mnist"])
+        == ["random", "anneal", "tpe", "hyperband", "bohb", "mappo"]
+    )
 
 
 def test_a_stat_prints_mean_and_std_the_value_alone_or_nothing():
@@ -119,9 +166,14 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     out = tmp_path / "out"
     written = build_report(runs, out)
 
-    tables = [f"tables/{stem}.{ext}" for stem in ("table3_mnist", "table4_fashion_mnist") for ext in ("csv", "md", "tex")]
-    figures = [f"figures/{stem}.{ext}" for stem in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist")
-               for ext in ("png", "pdf")]
+    tables = [
+        f"tables/{stem}.{ext}" for stem in ("table3_mnist", "table4_fashion_mnist") for ext in ("csv", "md", "tex")
+    ]
+    figures = [
+        f"figures/{stem}.{ext}"
+        for stem in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist")
+        for ext in ("png", "pdf")
+    ]
     assert sorted(written) == sorted(out / name for name in tables + figures)
     with open(out / "tables/table3_mnist.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -130,7 +182,10 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     assert rows[5]["test_accuracy_std"] == "" and float(rows[5]["search_hours_mean"]) == pytest.approx(0.5)
     assert rows[1]["test_accuracy_mean"] == "" and rows[1]["paper_test_accuracy"] == "0.9931"
     markdown = (out / "tables/table3_mnist.md").read_text()
-    assert "| RS | 3 | 0.9300 ± 0.0361 | 0.9923 |" in markdown and "| MAPPO | 1 | 0.9500 | 0.9942 | 0.5 | 0.96 |" in markdown
+    assert (
+        "| RS | 3 | 0.9300 ± 0.0361 | 0.9923 |" in markdown
+        and "| MAPPO | 1 | 0.9500 | 0.9942 | 0.5 | 0.96 |" in markdown
+    )
     assert "0.9300 $\\pm$ 0.0361" in (out / "tables/table3_mnist.tex").read_text()
     with open(out / "tables/table4_fashion_mnist.csv", newline="") as handle:
         assert all(row["seeds"] == "0" and row["test_accuracy_mean"] == "" for row in csv.DictReader(handle))

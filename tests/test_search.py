@@ -1,4 +1,5 @@
 """Real searches on the smoke profile: run records, resume after SIGKILL, torn lines, one writer (issues 2 and 7)."""
+
 import json
 import os
 import signal
@@ -12,13 +13,43 @@ from paperlib.cli import main
 from paperlib.records import LOCK, RecordError, RunDirectory, read_trials
 from paperlib.space import TABLE2
 
-TRIAL_FIELDS = {"index", "config", "budget", "epochs", "score", "val_accuracy", "status", "started_at", "ended_at",
-                "objective_seconds", "train_seconds", "optimizer_seconds", "steps", "num_parameters"}
+TRIAL_FIELDS = {
+    "index",
+    "config",
+    "budget",
+    "epochs",
+    "score",
+    "val_accuracy",
+    "status",
+    "started_at",
+    "ended_at",
+    "objective_seconds",
+    "train_seconds",
+    "optimizer_seconds",
+    "steps",
+    "num_parameters",
+}
 
 
 def command(method, out, data_root, episodes, seed=0):
-    return ["search", "--method", method, "--dataset", "mnist", "--profile", "smoke", "--seed", str(seed),
-            "--episodes", str(episodes), "--data-dir", str(data_root), "--no-download", "--out", str(out)]
+    return [
+        "search",
+        "--method",
+        method,
+        "--dataset",
+        "mnist",
+        "--profile",
+        "smoke",
+        "--seed",
+        str(seed),
+        "--episodes",
+        str(episodes),
+        "--data-dir",
+        str(data_root),
+        "--no-download",
+        "--out",
+        str(out),
+    ]
 
 
 def trace(run_dir):
@@ -49,7 +80,9 @@ def test_random_search_writes_complete_run_records(tmp_path, data_root, capsys):
 
 def kill_after(argv, run_dir, episodes_done):
     """Start a real search process and SIGKILL it once it has recorded `episodes_done` trials."""
-    process = subprocess.Popen([sys.executable, "-m", "paperlib", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paperlib", *argv], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 300
     while len(read_trials(run_dir)) < episodes_done:
         assert process.poll() is None, process.stderr.read().decode()
@@ -123,7 +156,9 @@ def test_an_ablation_is_another_run_than_the_default(tmp_path, data_root):
     from paperlib.search import make_experiment, run_experiment
 
     def experiment(**options):
-        return make_experiment("mappo", "mnist", "smoke", 0, data_root, tmp_path / "run", episodes=2, download=False, **options)
+        return make_experiment(
+            "mappo", "mnist", "smoke", 0, data_root, tmp_path / "run", episodes=2, download=False, **options
+        )
 
     assert "tuner_options" not in experiment().identity  # what the committed runs were recorded with
     run = run_experiment(experiment(tuner_options={"groups": "single"}), progress=lambda line: None)

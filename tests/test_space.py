@@ -8,7 +8,11 @@ from paperlib.space import TABLE2, Hyperparameter, SearchSpace, SpaceError
 def test_table2_is_the_papers_table():
     assert TABLE2.names == ("conv_size", "hidden_size", "batch_size", "dropout_rate", "learning_rate")
     assert [(hp.kind, hp.low, hp.high) for hp in TABLE2] == [
-        ("int", 2, 7), ("int", 124, 1024), ("int", 16, 32), ("float", 0.5, 0.9), ("float", 0.0001, 0.1),
+        ("int", 2, 7),
+        ("int", 124, 1024),
+        ("int", 16, 32),
+        ("float", 0.5, 0.9),
+        ("float", 0.0001, 0.1),
     ]
     assert TABLE2["learning_rate"].log and not TABLE2["dropout_rate"].log
 
@@ -25,7 +29,9 @@ def test_grids_cover_the_ranges():
 
 
 def test_validate_types_and_names_the_problem():
-    config = TABLE2.validate({"conv_size": 5.0, "hidden_size": 500, "batch_size": 16, "dropout_rate": 0.5, "learning_rate": 0.01})
+    config = TABLE2.validate(
+        {"conv_size": 5.0, "hidden_size": 500, "batch_size": 16, "dropout_rate": 0.5, "learning_rate": 0.01}
+    )
     assert config["conv_size"] == 5 and isinstance(config["conv_size"], int)
     bad = {**config}
     with pytest.raises(SpaceError, match="'conv_size'.*outside"):

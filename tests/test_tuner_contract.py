@@ -1,4 +1,5 @@
 """One contract suite, run against every method of the paper (STYLE.md point 4)."""
+
 import pytest
 
 from paperlib.space import TABLE2, SpaceError
