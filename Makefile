@@ -13,6 +13,7 @@ DATA := $(abspath $(DATA_DIR))
 OUT := results/$(PROFILE)
 PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-cell-execute
 export DATA_DIR := $(DATA)
+PAPERLIB := $(shell find paperlib -name '*.py')
 
 .PHONY: test reproduce bench clean data
 .DELETE_ON_ERROR:
@@ -30,10 +31,12 @@ data: $(INSTALLED)
 	$(PY) -m paperlib data --data-dir $(DATA)
 
 test: $(INSTALLED) data
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q
 
-# The reproduction plan (which runs a profile has) is generated from paperlib/profiles.py.
-$(OUT)/plan.mk: paperlib/profiles.py $(INSTALLED)
+# The reproduction plan (which runs a profile has) is generated from paperlib/experiment/profiles.py.
+$(OUT)/plan.mk: paperlib/experiment/profiles.py $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PY) -m paperlib plan --profile $(PROFILE) --out $(OUT) > $@.tmp && mv $@.tmp $@
 ifneq ($(filter reproduce,$(MAKECMDGOALS)),)
@@ -43,7 +46,7 @@ endif
 # One search per (dataset, method, seed), executed through its notebook; the executed notebook is
 # the target, renamed into place only when it succeeded, so an interrupted run resumes next time.
 notebook_for = notebooks/$(if $(filter mappo,$(1)),02_mappo,03_baselines).ipynb
-$(OUT)/runs/%/search.ipynb: $(INSTALLED) notebooks/02_mappo.ipynb notebooks/03_baselines.ipynb paperlib/*.py
+$(OUT)/runs/%/search.ipynb: $(INSTALLED) notebooks/02_mappo.ipynb notebooks/03_baselines.ipynb $(PAPERLIB)
 	@mkdir -p $(@D)
 	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
 	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(word 2,$(subst /, ,$*)) \
@@ -52,13 +55,13 @@ $(OUT)/runs/%/search.ipynb: $(INSTALLED) notebooks/02_mappo.ipynb notebooks/03_b
 	mv $(@D)/search.part.ipynb $@
 
 # The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
-$(OUT)/data_and_lenet.ipynb: $(INSTALLED) notebooks/01_data_and_lenet.ipynb paperlib/*.py
+$(OUT)/data_and_lenet.ipynb: $(INSTALLED) notebooks/01_data_and_lenet.ipynb $(PAPERLIB)
 	@mkdir -p $(@D)
 	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(PROFILE) -p data_dir $(DATA)
 	mv $@.part.ipynb $@
 
 # Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/.
-$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figures.ipynb paperlib/report.py paperlib/plots.py
+$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figures.ipynb $(wildcard paperlib/report/*.py)
 	$(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
 	  -p runs_dir $(abspath $(OUT)/runs) -p out_dir $(abspath $(OUT)) -p profile $(PROFILE)
 	mv $@.part.ipynb $@

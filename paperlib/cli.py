@@ -9,19 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
-from . import paths
-from .data import DATASETS, DataError
-from .environment import DEVICE_HELP, DeviceError, resolve_device
-from .profiles import PROFILES, ProfileError
-from .records import RecordError
-from .space import SpaceError
-from .tuner import METHODS, TunerError
-
-USER_ERRORS = (DataError, DeviceError, ProfileError, RecordError, SpaceError, TunerError)
-"""Errors that mean "the input is wrong": reported in one line, never as a traceback."""
+from paperlib import paths
+from paperlib.errors import PaperlibError, SpaceError, TunerError
+from paperlib.experiment.profiles import PROFILES
+from paperlib.lenet.data import DATASETS
+from paperlib.lenet.device import DEVICE_HELP, resolve_device
+from paperlib.tuners.base import METHODS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "search":
             return _search(args)
         return {"trial": _trial, "data": _data, "plan": _plan, "report": _report, "bench": _bench}[args.command](args)
-    except USER_ERRORS as error:
+    except PaperlibError as error:  # the input is wrong: one line, never a traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -124,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    from .search import make_experiment, run_experiment
+    from paperlib.experiment.run import make_experiment, run_experiment
 
     options = {"device": args.device, "download": not args.no_download}
     if args.episodes is not None:
@@ -143,7 +139,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _read_space(path: Path):
-    from .space import SearchSpace
+    from paperlib.space import SearchSpace
 
     try:
         return SearchSpace.from_dict(json.loads(path.read_text(encoding="utf-8")))
@@ -154,10 +150,10 @@ def _read_space(path: Path):
 
 
 def _trial(args: argparse.Namespace) -> int:
-    from .data import load_splits
-    from .profiles import get_profile
-    from .space import TABLE2
-    from .trial import Recipe, run_trial
+    from paperlib.experiment.profiles import get_profile
+    from paperlib.lenet.data import load_splits
+    from paperlib.lenet.trial import Recipe, run_trial
+    from paperlib.space import TABLE2
 
     try:
         config = TABLE2.default() if args.config is None else json.loads(args.config)
@@ -193,7 +189,7 @@ def _trial(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from paperlib.report.tables import build_report
 
     for path in build_report(Path(args.runs), Path(args.out)):
         print(path)
@@ -201,8 +197,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import TINY, BenchSettings, run_bench
-    from .data import ensure_available
+    from paperlib.bench import TINY, BenchSettings, run_bench
+    from paperlib.lenet.data import ensure_available
 
     settings = TINY if args.quick else BenchSettings()
     device = resolve_device(args.device)
@@ -230,7 +226,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from .data import ensure_available, load_splits
+    from paperlib.lenet.data import ensure_available, load_splits
 
     root = paths.data_dir(args.data_dir)
     for name in DATASETS:
@@ -240,7 +236,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from .profiles import get_profile
+    from paperlib.experiment.profiles import get_profile
 
     profile = get_profile(args.profile)
     out = args.out or paths.profile_results(profile.name).relative_to(paths.ROOT)  # make matches targets as text

@@ -2,20 +2,19 @@
 
 Every method converts from :data:`TABLE2`: hyperopt builds its own space from it
 (``paperlib.baselines_hyperopt``), hpbandster a ConfigSpace (``paperlib.baselines_hpbandster``),
-and MAPPO a discrete grid per hyperparameter (:meth:`Hyperparameter.grid`, PAPER.md reading 4).
+and MAPPO a discrete grid per hyperparameter (:meth:`Hyperparameter.grid`, docs/paper.md#reading-4).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
-
-class SpaceError(ValueError):
-    """A configuration or space definition does not fit the declared search space."""
+from paperlib.errors import SpaceError, check_number
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,7 @@ class Hyperparameter:
 
     def check(self, value: Any) -> int | float:
         """Return ``value`` as this hyperparameter's type, or raise a :class:`SpaceError` naming it."""
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise SpaceError(f"hyperparameter {self.name!r}: expected a number, got {value!r}")
+        check_number(value, f"hyperparameter {self.name!r}", SpaceError)
         if not math.isfinite(float(value)):
             raise SpaceError(f"hyperparameter {self.name!r}: value {value!r} is not finite")
         if self.kind == "int":
@@ -134,7 +132,7 @@ class SearchSpace:
         return {hp.name: hp.grid()[len(hp.grid()) // 2] for hp in self.hyperparameters}
 
     @classmethod
-    def from_dict(cls, spec: Mapping[str, Mapping[str, Any]]) -> "SearchSpace":
+    def from_dict(cls, spec: Mapping[str, Mapping[str, Any]]) -> SearchSpace:
         """Build a space from ``{name: {"kind": ..., "low": ..., "high": ..., "log": ...}}`` (e.g. parsed JSON)."""
         if not isinstance(spec, Mapping) or not spec:
             raise SpaceError("a space definition must be a non-empty mapping of name -> {kind, low, high}")
@@ -164,7 +162,7 @@ TABLE2 = SearchSpace(
         Hyperparameter("conv_size", "int", 2, 7),
         Hyperparameter("hidden_size", "int", 124, 1024),
         Hyperparameter("batch_size", "int", 16, 32),
-        # Dropout is the probability of *dropping* a unit (PyTorch's meaning); PAPER.md reading 2.
+        # Dropout is the probability of *dropping* a unit (PyTorch's meaning); docs/paper.md#reading-2.
         Hyperparameter("dropout_rate", "float", 0.5, 0.9),
         Hyperparameter("learning_rate", "float", 1e-4, 1e-1, log=True),
     )

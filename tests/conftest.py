@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from paperlib import paths
-from paperlib.data import DATASETS, RAW_FILES, Splits, raw_folder
+from paperlib.lenet.data import DATASETS, RAW_FILES, Splits, raw_folder
 
 
 @pytest.fixture(scope="session")

@@ -16,12 +16,12 @@ import psutil
 import pytest
 from hyperopt import Trials, anneal, fmin, rand, tpe
 
-from paperlib.baselines_hpbandster import Hyperband, HyperbandPlan
-from paperlib.baselines_hyperopt import hyperopt_space
-from paperlib.hpbandster_session import HpBandSterError
 from paperlib.space import TABLE2
-from paperlib.synthetic import Bowl
-from paperlib.tuner import TunerError, make_tuner, run_search
+from paperlib.tuners._hpbandster_session import HpBandSterError
+from paperlib.tuners.base import TunerError, make_tuner, run_search
+from paperlib.tuners.hpbandster_tuners import Hyperband, HyperbandPlan
+from paperlib.tuners.hyperopt_tuners import hyperopt_space
+from paperlib.tuners.synthetic import Bowl
 
 HYPEROPT = {"random": rand.suggest, "anneal": anneal.suggest, "tpe": tpe.suggest}
 BASELINES = ["random", "anneal", "tpe", "hyperband", "bohb"]

@@ -6,11 +6,13 @@ import os
 import pytest
 import torch
 
-from paperlib.bench import BEFORE, TINY, _batches, bench_machine, trainer_contenders
+from paperlib.bench.common import TINY
+from paperlib.bench.machine import bench_machine
+from paperlib.bench.trainer import BEFORE, loader_batches, trainer_contenders
 from paperlib.cli import main
+from paperlib.lenet.trial import Recipe
 from paperlib.space import TABLE2
-from paperlib.trial import Recipe
-from paperlib.tuner import METHODS
+from paperlib.tuners.base import METHODS
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,7 @@ def test_reference_and_project_train_the_same_steps_and_images(bench_dir):
         ):
             assert isinstance(contender[key], float), (name, key)
     assert contenders["reference"]["train_speedup_vs_reference"] == 1.0
-    assert 0.0 < trainer["reference_data_share"]
+    assert trainer["reference_data_share"] > 0.0
 
 
 def test_machine_throughput_runs_one_trial_process_per_core_against_the_reference(bench_dir):
@@ -114,7 +116,7 @@ def test_scaling_varies_one_factor_at_a_time(bench_dir):
 
 
 def test_reference_batches_run_across_epochs():
-    batches = list(_batches(list(range(10)), batch_size=3, steps=7, seed=0))
+    batches = list(loader_batches(list(range(10)), batch_size=3, steps=7, seed=0))
     assert len(batches) == 7 and all(len(b) == 3 for b in batches)  # 3 full batches per epoch, the partial one dropped
     assert sorted(x for b in batches[:3] for x in b.tolist()) != list(range(10))  # an epoch drops one image
 

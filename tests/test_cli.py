@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from paperlib.cli import main
-from paperlib.data import RAW_FILES, raw_folder
-from paperlib.search import make_experiment
+from paperlib.experiment.run import make_experiment
+from paperlib.lenet.data import RAW_FILES, raw_folder
 
 
 def search(out, *extra, data_dir):

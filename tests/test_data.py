@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from paperlib.data import DataError, RAW_FILES, load_splits, raw_folder, stratified_subset
+from paperlib.lenet.data import RAW_FILES, DataError, load_splits, raw_folder, stratified_subset
 
 
 def test_stratified_subset_keeps_class_shares_and_is_deterministic():

@@ -5,7 +5,8 @@ import re
 import pytest
 import torch
 
-from paperlib.environment import DeviceError, resolve_device
+from paperlib.errors import DeviceError
+from paperlib.lenet.device import resolve_device
 from paperlib.paths import ROOT
 
 

@@ -6,11 +6,11 @@ import statistics
 import pytest
 import torch
 
-from paperlib.agents import LAYER_GROUPS, Team
-from paperlib.mappo import MAPPOConfig, MAPPOTuner
 from paperlib.space import TABLE2, Hyperparameter, SearchSpace
-from paperlib.synthetic import Bowl
-from paperlib.tuner import Suggestion, TunerError, run_search
+from paperlib.tuners.base import Suggestion, TunerError, run_search
+from paperlib.tuners.mappo.agents import LAYER_GROUPS, Team
+from paperlib.tuners.mappo.tuner import MAPPOConfig, MAPPOTuner
+from paperlib.tuners.synthetic import Bowl
 
 GROUPINGS = ["layers", "per_hyperparameter", "single"]
 

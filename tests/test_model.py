@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from paperlib.model import LeNet, count_parameters, feature_side
+from paperlib.lenet.model import LeNet, count_parameters, feature_side
 
 
 @pytest.mark.parametrize("conv_size", range(2, 8))

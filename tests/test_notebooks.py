@@ -12,9 +12,9 @@ import papermill
 import pytest
 
 from paperlib import paths
-from paperlib.profiles import SMOKE
-from paperlib.records import read_json, read_trials
-from paperlib.report import LABELS
+from paperlib.experiment.profiles import SMOKE
+from paperlib.experiment.records import read_json, read_trials
+from paperlib.report.runs import LABELS
 
 PARAMETERS = {
     "01_data_and_lenet.ipynb": {"dataset": "mnist", "profile": "smoke", "data_dir": None, "seed": 0},

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from paperlib import ppo
+from paperlib.tuners.mappo import ppo
 
 
 @pytest.mark.parametrize(

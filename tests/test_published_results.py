@@ -1,14 +1,12 @@
 """The committed quick reproduction agrees with itself: its tables are what the report computes
 from its committed run records, and results/REPORT.md quotes those tables (issue 8)."""
 
-import json
-
 import pytest
 
 from paperlib import paths
-from paperlib.records import iter_run_dirs, read_json, read_trials
+from paperlib.experiment.records import iter_run_dirs, read_json, read_trials
 from paperlib.report import build_report
-from paperlib.tuner import METHODS
+from paperlib.tuners.base import METHODS
 
 QUICK = paths.RESULTS / "quick"
 TABLES = ("table3_mnist", "table4_fashion_mnist")

@@ -7,17 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from paperlib.records import RecordError, atomic_write_text, write_json
-from paperlib.report import (
-    PAPER,
-    Stat,
-    build_report,
-    convergence_curves,
-    describe_run,
-    load_runs,
-    summarize,
-    table_rows,
-)
+from paperlib.experiment.records import RecordError, atomic_write_text, write_json
+from paperlib.report import build_report, describe_run
+from paperlib.report.runs import Stat, convergence_curves, load_runs, summarize
+from paperlib.report.tables import PAPER, table_rows
 
 LABELS = ["RS", "Anneal", "TPE", "Hyperband", "BOHB", "MAPPO"]
 

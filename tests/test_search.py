@@ -10,7 +10,7 @@ import time
 import pytest
 
 from paperlib.cli import main
-from paperlib.records import LOCK, RecordError, RunDirectory, read_trials
+from paperlib.experiment.records import LOCK, RecordError, RunDirectory, read_trials
 from paperlib.space import TABLE2
 
 TRIAL_FIELDS = {
@@ -153,7 +153,7 @@ def test_another_run_in_the_directory_is_refused(tmp_path, data_root, capsys):
 
 
 def test_an_ablation_is_another_run_than_the_default(tmp_path, data_root):
-    from paperlib.search import make_experiment, run_experiment
+    from paperlib.experiment.run import make_experiment, run_experiment
 
     def experiment(**options):
         return make_experiment(

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from paperlib.lenet.trial import DIVERGED, OK, Recipe, kappa, run_trial
 from paperlib.space import TABLE2
-from paperlib.trial import DIVERGED, OK, Recipe, kappa, run_trial
 
 
 def test_kappa_against_hand_computed_values():

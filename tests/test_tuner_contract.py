@@ -3,8 +3,8 @@
 import pytest
 
 from paperlib.space import TABLE2, SpaceError
-from paperlib.synthetic import Bowl
-from paperlib.tuner import METHODS, TunerError, make_tuner, run_search
+from paperlib.tuners.base import METHODS, TunerError, make_tuner, run_search
+from paperlib.tuners.synthetic import Bowl
 
 EPISODES = 30
 

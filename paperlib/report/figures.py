@@ -7,13 +7,15 @@ matplotlib's global state. Functions take plain numbers or run records, never re
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .space import TABLE2, SearchSpace
+from paperlib.report.runs import best_so_far, cumulative_seconds
+from paperlib.space import TABLE2, SearchSpace
 
 CLASS_NAMES = {
     "mnist": tuple(str(digit) for digit in range(10)),
@@ -31,6 +33,8 @@ CLASS_NAMES = {
     ),
 }
 """Label -> class name, per dataset."""
+
+
 DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 """How the paper names the datasets."""
 
@@ -40,16 +44,6 @@ def new_figure(width: float, height: float, ncols: int = 1, nrows: int = 1) -> t
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.subplots(nrows, ncols, squeeze=False)
-
-
-def best_so_far(trials: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    """The incumbent's validation accuracy after each episode (running maximum of the scores)."""
-    return np.maximum.accumulate(np.array([t["score"] for t in trials], dtype=float))
-
-
-def cumulative_seconds(trials: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    """Search seconds (optimizer + training) spent by the end of each episode (PAPER.md reading 8)."""
-    return np.cumsum([t["optimizer_seconds"] + t["objective_seconds"] for t in trials])
 
 
 def examples(images: np.ndarray, labels: np.ndarray, dataset: str, per_class: int = 2) -> Figure:

@@ -1,21 +1,16 @@
 """Random Search, Anneal and TPE: the three hyperopt algorithms of the paper, behind ask / tell.
 
-The paper ran these three through ``hyperopt`` (PAPER.md, "Baselines"). ``fmin`` owns its loop, so
-instead of calling it we drive the library's own machinery the way ``fmin`` does
-(``hyperopt/fmin.py``, ``FMinIter.run``): a ``Trials`` object holds the history, a ``Domain`` holds
-the compiled space, and each ``ask`` calls the algorithm's ``suggest(new_ids, domain, trials, seed)``
-for one new trial id, with the seed drawn from a ``numpy.random.Generator`` exactly as ``fmin`` draws
-it from ``rstate``. The library's real algorithm runs, with its own defaults, and a run is repeatable
-from its seed and the scores it was told.
-
-Every evaluation is at the full budget (``budget=1.0``): these methods have no notion of fidelity.
+``fmin`` owns its loop, so each ``ask`` calls the algorithm's own ``suggest`` on a ``Trials`` and
+``Domain`` the way ``fmin`` does, with fmin's seed draw (docs/decisions.md#hyperopt-adapters).
+Every evaluation is at the full budget.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import hyperopt
 import numpy as np
@@ -23,15 +18,15 @@ from hyperopt import anneal, hp, rand, tpe
 from hyperopt.base import JOB_STATE_DONE, JOB_STATE_RUNNING, STATUS_FAIL, STATUS_OK, Domain, Trials
 from hyperopt.utils import coarse_utcnow
 
-from .space import TABLE2, SearchSpace
-from .tuner import Suggestion, Tuner, TunerError
+from paperlib.space import TABLE2, SearchSpace
+from paperlib.tuners.base import Suggestion, Tuner, TunerError
 
 SEED_BOUND = 2**31 - 1
 """Exclusive upper bound of the per-trial seeds; ``fmin`` draws ``rstate.integers(2**31 - 1)``."""
 
 
 def hyperopt_space(space: SearchSpace) -> dict[str, Any]:
-    """``space`` in hyperopt's native distributions (PAPER.md reading 4).
+    """``space`` in hyperopt's native distributions (docs/paper.md#reading-4).
 
     Ints are ``quniform`` with step 1 (hyperopt hands them back as floats; :meth:`SearchSpace.validate`
     turns them into ints), log-scale floats are ``loguniform`` over the logs of the bounds, other floats

@@ -1,49 +1,42 @@
-"""The paper's method: hyperparameter search by multi-agent PPO (MAPPO) with a centralized critic.
+"""The paper's method: hyperparameter search by multi-agent PPO (MAPPO), one episode per configuration.
 
-One episode is one configuration (PAPER.md reading 5). In an episode the agents act in order
-(:class:`paperlib.agents.Team`): each samples its hyperparameters from its own actor given the
-previous agent's action, and together they produce one configuration; its validation accuracy is the
-reward all agents share. After every rollout of ``rollout_episodes`` episodes the actors and the
-centralized critic take a PPO update (:meth:`MAPPOTuner._update`): centralized training, decentralized
-execution (CTDE).
-
-References for the choices (each is also named where it is made): MAPPO's reference implementation
-marlbenchmark/on-policy (``r_mappo.py``), CleanRL's ``ppo.py``, and NNI's ``PPOTuner``, which also
-treats one trial as one episode.
+In an episode the agents act in order, each given the previous agent's action; the configuration's
+validation accuracy is the reward they share. After every rollout the actors and the centralized
+critic take a PPO update: centralized training, decentralized execution (docs/paper.md#reading-3).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import torch
 
-from . import ppo
-from .agents import Actor, Choice, Critic, Team, resolve_groups
-from .space import TABLE2, SearchSpace
-from .tuner import Suggestion, Tuner, TunerError
+from paperlib.errors import TunerError, check_int
+from paperlib.space import TABLE2, SearchSpace
+from paperlib.tuners.base import Suggestion, Tuner
+from paperlib.tuners.mappo import ppo
+from paperlib.tuners.mappo.agents import Actor, Choice, Critic, Team, resolve_groups
 
 
 @dataclass(frozen=True)
 class MAPPOConfig:
-    """PPO settings of the MAPPO tuner (CleanRL names), chosen on :class:`paperlib.synthetic.Bowl` only.
+    """PPO settings of the MAPPO tuner (CleanRL names), chosen on synthetic objectives only.
 
-    Where the references disagree, or where 200 episodes (far fewer than any RL benchmark) force a
-    different choice, the field's docstring says so. The discount and GAE's lambda are absent: the
-    only reward comes at the end of the episode and is shared, so with gamma = lambda = 1 each agent's
-    advantage is simply the (standardized) reward minus its value.
+    No discount or GAE lambda: the one reward comes at the end of the episode and is shared
+    (docs/decisions.md#mappo-rewards). Why each value: docs/decisions.md#mappo-settings.
     """
 
     rollout_episodes: int = 20
-    """Episodes (configurations) per PPO update, K, as NNI's ``trials_per_update``; 200 episodes give 10 updates. On Bowl, K = 10 learned faster but settled early on a near-optimum more often (mean best 0.9836 against 0.9861 over seeds 100-123)."""
+    """Episodes (configurations) per PPO update, K (NNI's ``trials_per_update``); 200 episodes give 10 updates."""
     update_epochs: int = 15
-    """Passes over each rollout per update: on-policy's ``ppo_epoch`` (CleanRL and NNI use 4); with 10 updates each small rollout must be used well."""
+    """Passes over each rollout per update (on-policy's ``ppo_epoch``)."""
     num_minibatches: int = 1
-    """Minibatches per epoch: one, as on-policy (NNI and CleanRL use 4; 20 episodes split in 4 give noisy steps)."""
+    """Minibatches per epoch (one, as on-policy)."""
     learning_rate: float = 1e-2
-    """Adam step size for actors and critic: far above on-policy's 5e-4 and NNI's 3e-4, which barely move the policy in 10 updates (on Bowl, 1e-3 ended barely above random search and 3e-2 a little below 1e-2)."""
+    """Adam step size for actors and critic (far above the references': few updates must move the policy)."""
     adam_eps: float = 1e-5
     """Adam's epsilon (on-policy's ``opti_eps``, CleanRL's choice)."""
     clip_coef: float = 0.2
@@ -53,19 +46,17 @@ class MAPPOConfig:
     vf_coef: float = 0.5
     """Weight of the value loss (CleanRL and NNI; on-policy uses 1 with separate actor and critic optimizers)."""
     huber_delta: float = 10.0
-    """Where the Huber value loss turns from quadratic to linear (on-policy's ``huber_delta``); on standardized rewards it is nearly always quadratic."""
+    """Where the Huber value loss turns from quadratic to linear (on-policy's ``huber_delta``)."""
     max_grad_norm: float = 0.5
     """Gradient norm clip, applied to actors and critic separately (CleanRL and NNI; on-policy clips at 10)."""
     norm_adv: bool = True
     """Normalize advantages over the whole rollout, all agents together (on-policy; CleanRL does it per minibatch)."""
     hidden_size: int = 32
-    """Width of the hidden ReLU layers of actors (one) and critic (two); the references use 64. At 32 every weight of Table 2's networks has under 2048 entries, below which torch's vectorized ``sqrt`` in the Adam step stays on the calling thread; at 64 it opens an OpenMP region, which on a busy two-core machine made updates about 5x slower, and Bowl was learned no better."""
+    """Width of the hidden ReLU layers of actors (one) and critic (two); why 32: docs/decisions.md#mappo-networks."""
 
     def __post_init__(self) -> None:
         for name in ("rollout_episodes", "update_epochs", "num_minibatches", "hidden_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise TunerError(f"MAPPOConfig.{name} must be a positive integer, got {value!r}")
+            check_int(getattr(self, name), f"MAPPOConfig.{name}", TunerError, minimum=1)
         if self.num_minibatches > self.rollout_episodes:
             raise TunerError(
                 f"MAPPOConfig.num_minibatches ({self.num_minibatches}) exceeds rollout_episodes ({self.rollout_episodes})"
@@ -76,7 +67,7 @@ class MAPPOConfig:
 
 
 class MAPPOTuner(Tuner):
-    """Multi-agent PPO over the discrete grid of ``space`` (PAPER.md readings 3 and 4).
+    """Multi-agent PPO over the discrete grid of ``space`` (docs/paper.md#reading-3 and #reading-4).
 
     ``groups`` says which agent owns which hyperparameters: ``"layers"`` (the paper's three agents,
     the default for Table 2), ``"per_hyperparameter"`` (the default for any other space),
@@ -138,7 +129,10 @@ class MAPPOTuner(Tuner):
             for i, actor in enumerate(self.actors):
                 logits = actor(self.team.observation(i, episode[-1] if episode else None))
                 episode.append(
-                    tuple(int(torch.multinomial(ppo.log_softmax(l).exp(), 1, generator=self._sampler)) for l in logits)
+                    tuple(
+                        int(torch.multinomial(ppo.log_softmax(logit).exp(), 1, generator=self._sampler))
+                        for logit in logits
+                    )
                 )
         suggestion = Suggestion(self._next_index, self.space.validate(self.team.config(episode)), 1.0)
         self._next_index += 1
@@ -176,8 +170,8 @@ class MAPPOTuner(Tuner):
         logprobs, entropies = [], []
         for i, actor in enumerate(self.actors):
             logits = actor(b_obs[:, i])
-            logprobs.append(sum(ppo.categorical_log_prob(l, b_actions[i][:, h]) for h, l in enumerate(logits)))
-            entropies.append(sum(ppo.categorical_entropy(l) for l in logits))
+            logprobs.append(sum(ppo.categorical_log_prob(logit, b_actions[i][:, h]) for h, logit in enumerate(logits)))
+            entropies.append(sum(ppo.categorical_entropy(logit) for logit in logits))
         return torch.stack(logprobs, dim=1), torch.stack(entropies, dim=1)
 
     def _update(self) -> None:
@@ -223,7 +217,9 @@ class MAPPOTuner(Tuner):
     def policy(self, agent: int = 0, previous: Choice | None = None) -> list[torch.Tensor]:
         """Agent ``agent``'s probabilities over each head's grid, given the previous agent's action (for inspection)."""
         with torch.no_grad():
-            return [ppo.log_softmax(l).exp() for l in self.actors[agent](self.team.observation(agent, previous))]
+            return [
+                ppo.log_softmax(logit).exp() for logit in self.actors[agent](self.team.observation(agent, previous))
+            ]
 
     def describe(self) -> dict[str, Any]:
         """The PPO settings, the agents and what they own, and the number of updates the budget allows."""

@@ -1,13 +1,8 @@
 """The pure math of PPO, as small functions on tensors (no networks, no state).
 
-The MAPPO tuner (:mod:`paperlib.mappo`) composes these into its update. Each function names the step
-of the algorithm it is and the reference its choice comes from:
-
-- CleanRL ``ppo.py`` (Huang et al.): the clipped surrogate written as a max of two losses, advantage
-  normalization with the unbiased standard deviation and ``1e-8``.
-- marlbenchmark/on-policy (Yu et al., "The Surprising Effectiveness of PPO in Cooperative
-  Multi-Agent Games"): the Huber value loss (``huber_loss`` in ``utils/util.py``) and normalized
-  value targets (``ValueNorm``), here done by standardizing the rewards.
+Each function names its step of the algorithm and its reference: CleanRL's ``ppo.py`` (clipped
+surrogate, advantage normalization) and marlbenchmark/on-policy (Huber value loss, normalized value
+targets); see docs/decisions.md#mappo-rewards.
 """
 
 from __future__ import annotations
@@ -17,13 +12,11 @@ from torch import Tensor
 
 
 def standardize_rewards(rewards: Tensor, seen: Tensor, eps: float = 1e-8) -> Tensor:
-    """Rewards in units of the running reward distribution: ``(r - mean(seen)) / (std(seen) + eps)``.
+    """Rewards in units of every reward seen so far: ``(r - mean(seen)) / (std(seen) + eps)``.
 
-    ``seen`` is every reward observed so far (this batch included), so the statistics are exact
-    running ones rather than an exponential average (on-policy's ``ValueNorm`` uses beta 0.99999,
-    i.e. nearly the same thing). Validation accuracies packed near 0.99 differ in the third decimal;
-    standardized, they differ by about one unit, which gives the critic a target of a sane scale.
-    One reward alone has no spread: its standard deviation is taken as 0, so it standardizes to 0.
+    Exact running statistics, where on-policy's ``ValueNorm`` keeps a debiased exponential average with
+    a variance floor; both give the critic targets of unit scale (docs/decisions.md#mappo-rewards).
+    One reward alone has no spread and standardizes to 0.
     """
     mean = seen.mean()
     std = seen.std() if seen.numel() > 1 else torch.zeros((), dtype=seen.dtype)

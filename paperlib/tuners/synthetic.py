@@ -7,10 +7,11 @@ tested; they never replace the real trial in anything reported.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from .space import TABLE2, SearchSpace
+from paperlib.space import TABLE2, SearchSpace
 
 
 def unit(space: SearchSpace, config: Mapping[str, Any]) -> dict[str, float]:

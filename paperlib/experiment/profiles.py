@@ -7,9 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-
-class ProfileError(ValueError):
-    """An unknown or malformed profile."""
+from paperlib.errors import ProfileError, check_int, check_number
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ class Profile:
     epochs: float
     """Training epochs of a full-budget trial (budget 1.0); Hyperband and BOHB train fractions of it."""
     episodes: int
-    """Evaluations per search (PAPER.md reading 5; the paper's 200)."""
+    """Evaluations per search (docs/paper.md#reading-5; the paper's 200)."""
     seeds: tuple[int, ...]
     """Independent search seeds per (method, dataset)."""
     datasets: tuple[str, ...] = ("mnist", "fashion_mnist")
@@ -36,22 +34,18 @@ class Profile:
     """Methods reproduced, in the order of the paper's tables."""
 
     def __post_init__(self) -> None:
+        what = f"profile {self.name!r}:"
         for field_name in ("train_size", "val_size", "test_size"):
-            value = getattr(self, field_name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 10):
-                raise ProfileError(
-                    f"profile {self.name!r}: {field_name} must be None or an integer >= 10, got {value!r}"
-                )
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, (int, float)) or self.epochs <= 0:
-            raise ProfileError(f"profile {self.name!r}: epochs must be a positive number, got {self.epochs!r}")
-        if isinstance(self.episodes, bool) or not isinstance(self.episodes, int) or self.episodes <= 0:
-            raise ProfileError(f"profile {self.name!r}: episodes must be a positive integer, got {self.episodes!r}")
-        if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) for s in self.seeds):
-            raise ProfileError(
-                f"profile {self.name!r}: seeds must be a non-empty tuple of integers, got {self.seeds!r}"
-            )
-        from .data import DATASETS  # local: data imports torch, profiles must stay light
-        from .tuner import METHODS
+            if getattr(self, field_name) is not None:
+                check_int(getattr(self, field_name), f"{what} {field_name}", ProfileError, minimum=10)
+        check_number(self.epochs, f"{what} epochs", ProfileError, positive=True)
+        check_int(self.episodes, f"{what} episodes", ProfileError, minimum=1)
+        if not self.seeds:
+            raise ProfileError(f"{what} seeds must be a non-empty tuple of integers, got {self.seeds!r}")
+        for seed in self.seeds:
+            check_int(seed, f"{what} seed", ProfileError)
+        from paperlib.lenet.data import DATASETS  # local: data imports torch, profiles must stay light
+        from paperlib.tuners.base import METHODS
 
         for value, known, what in ((self.datasets, DATASETS, "dataset"), (self.methods, METHODS, "method")):
             unknown = [v for v in value if v not in known]

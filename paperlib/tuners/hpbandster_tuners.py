@@ -1,16 +1,8 @@
 """Hyperband and BOHB: the two hpbandster methods of the paper, behind ask / tell.
 
-hpbandster's masters (``HyperBand``, ``BOHB``) own their loop: ``Master.run`` hands jobs to workers
-over Pyro4 and blocks until every iteration is done. So each tuner runs the real master on a
-background thread (:mod:`paperlib.hpbandster_session`) with one in-process worker whose ``compute``
-relays the (configuration, budget) to :meth:`ask` and waits for the loss from :meth:`tell`.
-``tell`` then waits until the master has digested the result and posted its next job, so no library
-code runs while the caller's code does (what makes a run repeatable; see ``hpbandster_session``).
-
-Budget (PAPER.md reading 5): a fraction of the full training budget, ``max_budget = 1``, and by
-default ``min_budget = 1 / eta**2`` with ``eta = 3`` (rungs at 1/9, 1/3 and 1 of the epochs).
-Every evaluation, at any budget, is one episode; :class:`HyperbandPlan` picks how many Hyperband
-iterations fit in the episodes, and :meth:`HpBandSterTuner.describe` records the counts.
+The real masters run on a background thread whose worker relays each job to :meth:`ask` and waits for
+:meth:`tell`, in lock step, so runs are repeatable; budgets are fractions of the full training
+budget (docs/paper.md#reading-5, docs/decisions.md#hyperband-iterations).
 """
 
 from __future__ import annotations
@@ -25,9 +17,9 @@ import ConfigSpace as CS
 import numpy as np
 from hpbandster.optimizers import BOHB as LibraryBOHB
 
-from .hpbandster_session import DONE, Session, bohb_master, hyperband_master
-from .space import TABLE2, SearchSpace
-from .tuner import Suggestion, Tuner, TunerError
+from paperlib.space import TABLE2, SearchSpace
+from paperlib.tuners._hpbandster_session import DONE, Session, bohb_master, hyperband_master
+from paperlib.tuners.base import Suggestion, Tuner, TunerError
 
 
 @dataclass(frozen=True)

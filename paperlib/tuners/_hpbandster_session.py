@@ -1,21 +1,8 @@
 """One hpbandster run on a background thread, with bounded waits and a clean shutdown.
 
-``paperlib.baselines_hpbandster`` drives Hyperband and BOHB through ask / tell; this module is the
-plumbing under it. A :class:`Session` starts, on one daemon thread, a Pyro4 name server on
-127.0.0.1 (a free port), the master, and one in-process worker whose ``compute`` relays each job to
-the tuner and waits for its loss. Every wait is bounded and raises :class:`HpBandSterError` when it
-runs out (hpbandster is unmaintained: a stall must fail loudly, never hang), and every thread and
-socket is gone when :meth:`Session.stop` returns, whether the run finished, failed or was cut short.
-
-Two things the library needs that its documentation does not say:
-
-- Pyro4's default serializer (serpent) cannot carry the numpy values ConfigSpace 1.x and numpy 2
-  produce (``numpy.str_``, ``numpy.float64``), and hpbandster's calls then hang silently. We switch
-  Pyro4 to pickle (process-wide Pyro4 settings; every daemon here listens on 127.0.0.1 only) and
-  return built-in types from ``compute``.
-- BOHB draws from numpy's *global* random state (``np.random.rand``, ``randint``, scipy's
-  ``truncnorm.rvs``). :class:`_PrivateRandom` gives each run its own seeded state, swapped in only
-  while the config generator runs, which is only while the tuner's caller waits in ask or tell.
+Private plumbing under :mod:`paperlib.tuners.hpbandster_tuners`: a loopback Pyro4 name server, the
+master and one relay worker; every wait is bounded and raises :class:`HpBandSterError`, and nothing
+is left running after :meth:`Session.stop` (docs/decisions.md#hpbandster-session).
 """
 
 from __future__ import annotations
@@ -25,8 +12,9 @@ import math
 import queue
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack, contextmanager
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import Pyro4
@@ -34,7 +22,7 @@ import Pyro4.naming
 from hpbandster.core.worker import Worker
 from hpbandster.optimizers import BOHB, HyperBand
 
-from .tuner import TunerError
+from paperlib.errors import HpBandSterError
 
 HOST = "127.0.0.1"
 """Every Pyro4 daemon of a session listens here only."""
@@ -46,10 +34,6 @@ DONE = "done"
 """Posted by the session when the master has run all its iterations."""
 STOPPED_LOSS = math.inf
 """Loss reported for a job cut short by :meth:`Session.stop`; hpbandster counts it as crashed."""
-
-
-class HpBandSterError(TunerError):
-    """hpbandster failed, stalled, or did not shut down; the message says which wait ran out."""
 
 
 def wait_for(condition: Callable[[], bool], seconds: float, what: str, poll_s: float = 0.005) -> None:
@@ -124,7 +108,7 @@ def bohb_master(**kwargs: Any) -> BOHB:
 class _RelayWorker(Worker):
     """The one worker: ``compute`` hands the job to the session and returns the loss it is told."""
 
-    def __init__(self, session: "Session", **kwargs: Any) -> None:
+    def __init__(self, session: Session, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.session = session
 

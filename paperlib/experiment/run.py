@@ -3,27 +3,30 @@
 The steps, in order: check every input (before anything is written), load the data, take the run
 directory's lock, replay any evaluations an interrupted run already recorded, run the remaining
 episodes (each one line in ``trials.jsonl``), retrain the incumbent once at full budget and score
-it on the test set (PAPER.md reading 7), and mark ``run.json`` complete. Search time counts the
-episodes only, final retraining excluded (reading 8).
+it on the test set (docs/paper.md#reading-7), and mark ``run.json`` complete. Search time counts the
+episodes only, final retraining excluded (docs/paper.md#reading-8).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
-from . import environment
-from .data import check_dataset_name, load_splits
-from .profiles import Profile, get_profile
-from .records import RecordError, RunDirectory
-from .space import TABLE2, SearchSpace, SpaceError
-from .trial import OK, Recipe, TrialResult, cpu_threads, run_trial
-from .tuner import METHODS, Observation, TunerError, make_tuner
+from paperlib.errors import RecordError, SpaceError, TunerError, check_int
+from paperlib.experiment import provenance
+from paperlib.experiment.profiles import Profile, get_profile
+from paperlib.experiment.records import RunDirectory
+from paperlib.lenet.data import Splits, check_dataset_name, load_splits
+from paperlib.lenet.device import resolve_device
+from paperlib.lenet.trial import OK, Recipe, TrialResult, cpu_threads, run_trial
+from paperlib.space import TABLE2, SearchSpace
+from paperlib.tuners.base import METHODS, Observation, SearchResult, Tuner, make_tuner
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Experiment:
     @property
     def torch_device(self) -> torch.device:
         """The resolved training device."""
-        return environment.resolve_device(self.device)
+        return resolve_device(self.device)
 
 
 def make_experiment(
@@ -98,16 +101,13 @@ def make_experiment(
         raise TunerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
     check_dataset_name(dataset)
     chosen = get_profile(profile)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TunerError(f"seed must be an integer, got {seed!r}")
-    episodes = kwargs.get("episodes", chosen.episodes)
-    if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes <= 0:
-        raise TunerError(f"episodes must be a positive integer, got {episodes!r}")
+    check_int(seed, "seed", TunerError)
+    check_int(kwargs.get("episodes", chosen.episodes), "episodes", TunerError, minimum=1)
     space = kwargs.get("space", TABLE2)
     if not isinstance(space, SearchSpace) or space.names != TABLE2.names:
         names = getattr(space, "names", space)
         raise SpaceError(f"the LeNet search space must define exactly {list(TABLE2.names)}, got {list(names)}")
-    environment.resolve_device(kwargs.get("device", "auto"))  # an unknown or absent device is refused before any work
+    resolve_device(kwargs.get("device", "auto"))  # an unknown or absent device is refused before any work
     experiment = Experiment(method, dataset, chosen, seed, Path(data_dir), Path(out), **kwargs)
     if Path(out).exists() and not Path(out).is_dir():
         raise RecordError(f"--out {out} exists and is not a directory")
@@ -115,7 +115,10 @@ def make_experiment(
 
 
 def run_experiment(experiment: Experiment, progress: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run (or resume, or just report) one search; returns the final ``run.json`` contents."""
+    """Run (or resume, or just report) one search; returns the final ``run.json`` contents.
+
+    The steps: open or resume the run directory, search the remaining episodes, test the incumbent.
+    """
     splits = load_splits(
         experiment.dataset,
         experiment.data_dir,
@@ -126,83 +129,128 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
         download=experiment.download,
     )
     with RunDirectory(experiment.out) as run_dir:
-        previous = run_dir.read_run()
-        if previous is not None:
-            keys = list(experiment.identity) + (["tuner_options"] if previous.get("tuner_options") else [])
-            found = {key: previous.get(key) for key in keys}
-            if found != experiment.identity:
-                raise RecordError(f"{experiment.out} holds another run ({found}); choose another --out")
-            if previous.get("status") == "complete":
-                progress(f"{experiment.out}: already complete")
-                return previous
+        previous = _check_previous(experiment, run_dir.read_run())
+        if previous is not None and previous.get("status") == "complete":
+            progress(f"{experiment.out}: already complete")
+            return previous
         records = run_dir.trials()
-        episodes = experiment.episodes_total
-        if len(records) > episodes:
-            raise RecordError(f"{experiment.out} records {len(records)} episodes, more than the {episodes} asked for")
-        tuner = make_tuner(
-            experiment.method,
-            space=experiment.space,
-            seed=experiment.seed,
-            episodes=episodes,
-            **experiment.tuner_options,
-        )
-        # The tuner's own tensors (MAPPO's networks) are as small as a trial's batches: same thread
-        # setting, for replay too, so a resumed policy update computes exactly what the first one did.
-        with cpu_threads(experiment.recipe.threads):
-            tuner.replay([(r["config"], r["budget"], r["score"]) for r in records])
-        summary = _header(experiment, tuner.describe(), splits.sizes)
-        if previous is not None:  # a resumed run keeps the time it first started
-            summary["started_at"] = previous.get("started_at", summary["started_at"])
-        run_dir.write_run(summary)
+        tuner, summary = _open_or_resume(experiment, run_dir, previous, records, splits.sizes)
         if records:
-            progress(f"resuming {experiment.out} after {len(records)} of {episodes} episodes")
-
-        label = f"[{experiment.method} {experiment.dataset} seed {experiment.seed}]"
-        last: dict[str, Any] = {}
-        clock = time.perf_counter()
-
-        def objective(config: dict[str, Any], budget: float) -> float:
-            last["started_at"] = _now()
-            last["result"] = result = run_trial(config, splits, budget, experiment.seed, experiment.recipe)
-            last["ended_at"] = _now()
-            return result.val_accuracy
-
-        def on_episode(observation: Observation) -> None:
-            record = _trial_record(
-                observation, last["result"], last["started_at"], last["ended_at"], experiment.profile
-            )
-            run_dir.append_trial(record)
-            records.append(record)
-            best = max(r["score"] for r in records)
-            progress(
-                f"{label} episode {len(records)}/{episodes}  val {record['score']:.4f}  best {best:.4f}  "
-                f"elapsed {time.perf_counter() - clock:.0f}s"
-            )
-
-        with cpu_threads(experiment.recipe.threads):
-            result = tuner.run(objective, on_episode)
-
+            progress(f"resuming {experiment.out} after {len(records)} of {experiment.episodes_total} episodes")
+        result = _search(experiment, tuner, run_dir, records, splits, progress)
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
-        progress(f"{label} retraining the incumbent (episode {best['index']}) at full budget for the test set")
-        final = run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
+        final = _test_incumbent(experiment, best, splits, progress)
         summary.update(_summary(records, best, final), status="complete", finished_at=_now())
         run_dir.write_run(summary)
         progress(
-            f"{label} done: test accuracy {final.test_accuracy}, kappa {final.kappa}, "
+            f"{_label(experiment)} done: test accuracy {final.test_accuracy}, kappa {final.kappa}, "
             f"search {summary['search_seconds']:.0f}s"
         )
         return summary
 
 
+@dataclass(frozen=True)
+class TimedTrial:
+    """One episode's trial with the wall-clock times it started and ended (for ``trials.jsonl``)."""
+
+    result: TrialResult
+    """What the trial measured."""
+    started_at: str
+    """ISO time the training started."""
+    ended_at: str
+    """ISO time the scoring ended."""
+
+    @property
+    def score(self) -> float:
+        """The reward a tuner is told: the validation accuracy."""
+        return self.result.val_accuracy
+
+
+def _check_previous(experiment: Experiment, previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``run.json`` of the run directory, if any, after checking it records this very experiment."""
+    if previous is None:
+        return None
+    keys = list(experiment.identity) + (["tuner_options"] if previous.get("tuner_options") else [])
+    found = {key: previous.get(key) for key in keys}
+    if found != experiment.identity:
+        raise RecordError(f"{experiment.out} holds another run ({found}); choose another --out")
+    return previous
+
+
+def _open_or_resume(
+    experiment: Experiment,
+    run_dir: RunDirectory,
+    previous: dict[str, Any] | None,
+    records: list[dict[str, Any]],
+    sizes: dict[str, int],
+) -> tuple[Tuner, dict[str, Any]]:
+    """A tuner brought to the state of the recorded episodes (resume by replay), and the ``run.json`` header."""
+    episodes = experiment.episodes_total
+    if len(records) > episodes:
+        raise RecordError(f"{experiment.out} records {len(records)} episodes, more than the {episodes} asked for")
+    tuner = make_tuner(
+        experiment.method, space=experiment.space, seed=experiment.seed, episodes=episodes, **experiment.tuner_options
+    )
+    # Replay with the trial's thread setting too, so a resumed policy update computes what the first one did.
+    with cpu_threads(experiment.recipe.threads):
+        tuner.replay([(r["config"], r["budget"], r["score"]) for r in records])
+    summary = _header(experiment, tuner.describe(), sizes)
+    if previous is not None:  # a resumed run keeps the time it first started
+        summary["started_at"] = previous.get("started_at", summary["started_at"])
+    run_dir.write_run(summary)
+    return tuner, summary
+
+
+def _search(
+    experiment: Experiment,
+    tuner: Tuner,
+    run_dir: RunDirectory,
+    records: list[dict[str, Any]],
+    splits: Splits,
+    progress: Callable[[str], None],
+) -> SearchResult:
+    """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) as it is told."""
+    clock = time.perf_counter()
+
+    def objective(config: dict[str, Any], budget: float) -> TimedTrial:
+        started_at = _now()
+        result = run_trial(config, splits, budget, experiment.seed, experiment.recipe)
+        return TimedTrial(result, started_at, _now())
+
+    def on_episode(observation: Observation) -> None:
+        record = _trial_record(observation, experiment.profile)
+        run_dir.append_trial(record)
+        records.append(record)
+        best = max(r["score"] for r in records)
+        progress(
+            f"{_label(experiment)} episode {len(records)}/{experiment.episodes_total}  val {record['score']:.4f}  "
+            f"best {best:.4f}  elapsed {time.perf_counter() - clock:.0f}s"
+        )
+
+    with cpu_threads(experiment.recipe.threads):
+        return tuner.run(objective, on_episode)
+
+
+def _test_incumbent(
+    experiment: Experiment, best: dict[str, Any], splits: Splits, progress: Callable[[str], None]
+) -> TrialResult:
+    """The incumbent retrained once at full budget and scored on the test set (docs/paper.md#reading-7)."""
+    progress(f"{_label(experiment)} retraining the incumbent (episode {best['index']}) at full budget for the test set")
+    return run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
+
+
+def _label(experiment: Experiment) -> str:
+    return f"[{experiment.method} {experiment.dataset} seed {experiment.seed}]"
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def _trial_record(
-    observation: Observation, result: TrialResult, started: str, ended: str, profile: Profile
-) -> dict[str, Any]:
+def _trial_record(observation: Observation, profile: Profile) -> dict[str, Any]:
     """One line of ``trials.jsonl``."""
-    suggestion = observation.suggestion
+    suggestion, trial = observation.suggestion, observation.outcome
+    result = trial.result
     return {
         "index": suggestion.index,
         "config": dict(suggestion.config),
@@ -211,8 +259,8 @@ def _trial_record(
         "score": observation.score,
         "val_accuracy": result.val_accuracy,
         "status": result.status,
-        "started_at": started,
-        "ended_at": ended,
+        "started_at": trial.started_at,
+        "ended_at": trial.ended_at,
         "objective_seconds": observation.objective_seconds,
         "train_seconds": result.train_seconds,
         "optimizer_seconds": observation.optimizer_seconds,
@@ -231,7 +279,7 @@ def _header(experiment: Experiment, tuner_settings: dict[str, Any], sizes: dict[
         "recipe": vars(experiment.recipe),
         "tuner": tuner_settings,
         "device": str(experiment.torch_device),
-        "environment": environment.describe(),
+        "environment": provenance.describe(),
         "started_at": _now(),
     }
 

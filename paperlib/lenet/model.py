@@ -1,9 +1,10 @@
-"""The LeNet of PAPER.md, reading 1, built from one configuration of Table 2."""
+"""The LeNet of docs/paper.md#reading-1, built from one configuration of Table 2."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import torch
 from torch import nn
@@ -26,15 +27,10 @@ class LeNetShape:
 
 
 class LeNet(nn.Module):
-    """conv → ReLU → 2×2 max-pool, twice; then a hidden dense layer with ReLU and dropout; then the classes.
+    """conv → ReLU → 2×2 max-pool, twice; a hidden dense layer with ReLU and dropout; the classes (docs/paper.md#reading-1).
 
-    Each block pools before its ReLU: ReLU is monotonic, so ``relu(max(x)) == max(relu(x))`` and the
-    outputs and gradients are exactly LeNet's, with the ReLU applied to a quarter of the values
-    (a training step about 5 % faster on a CPU).
-
-    conv1 pads so a 28×28 input keeps its size (LeNet-5 took 32×32 unpadded); conv2 does not pad.
-    Both convolutions use ``conv_size`` as their kernel size. ``dropout_rate`` is the probability of
-    dropping a unit (PyTorch's meaning; PAPER.md reading 2).
+    Each block pools before its ReLU, which gives exactly LeNet's outputs and gradients, faster
+    (docs/decisions.md#lenet-pool-before-relu); conv1 pads to keep 28×28 (#lenet-padding).
     """
 
     def __init__(self, conv_size: int, hidden_size: int, dropout_rate: float, shape: LeNetShape = LeNetShape()) -> None:

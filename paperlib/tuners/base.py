@@ -4,7 +4,7 @@ A tuner is built with a space and a seed, then driven by ``ask`` / ``tell`` (as 
 are): ``ask()`` hands out a :class:`Suggestion` (a configuration and the budget to train it for),
 ``tell(suggestion, score)`` reports its validation accuracy. ``run(objective, episodes)`` is the
 plain loop over a callable ``objective(config, budget) -> score``. One episode is one evaluation
-(PAPER.md reading 5), at whatever budget the method asked for.
+(docs/paper.md#reading-5), at whatever budget the method asked for.
 
 The budget is a fraction of the full training budget, in ``(0, 1]``: MAPPO and the hyperopt methods
 always ask for 1.0; Hyperband and BOHB ask for less on their early rungs.
@@ -15,17 +15,17 @@ from __future__ import annotations
 import importlib
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from numbers import Real
+from typing import Any
 
-from .space import TABLE2, SearchSpace
+from paperlib.errors import TunerError, check_int
+from paperlib.space import TABLE2, SearchSpace
 
-Objective = Callable[[Mapping[str, Any], float], float]
-"""``objective(config, budget) -> score`` (higher is better; for LeNet the validation accuracy)."""
-
-
-class TunerError(RuntimeError):
-    """A tuner was driven against its contract (e.g. ``tell`` for a suggestion it never handed out)."""
+Objective = Callable[[Mapping[str, Any], float], Any]
+"""``objective(config, budget) -> score`` (higher is better; for LeNet the validation accuracy), or an object with
+a ``score`` attribute, which the observation keeps as its ``outcome``."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class Observation:
     """Seconds spent inside the tuner (ask + tell) for this episode."""
     objective_seconds: float = 0.0
     """Seconds spent inside the objective (training) for this episode."""
+    outcome: Any = None
+    """What the objective returned, when it was more than a number (e.g. a trial's full result)."""
 
 
 @dataclass
@@ -90,10 +92,8 @@ class Tuner(ABC):
     """Same seed and same scores give the same suggestions (what :meth:`replay` relies on)."""
 
     def __init__(self, space: SearchSpace = TABLE2, seed: int = 0, episodes: int = 200) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TunerError(f"seed must be an integer, got {seed!r}")
-        if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes <= 0:
-            raise TunerError(f"episodes must be a positive integer, got {episodes!r}")
+        check_int(seed, "seed", TunerError)
+        check_int(episodes, "episodes", TunerError, minimum=1)
         self.space = space
         self.seed = seed
         self.episodes = episodes
@@ -119,7 +119,7 @@ class Tuner(ABC):
         """Settings worth recording in ``run.json`` (library defaults, derived counts); JSON-serialisable."""
         return {}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (an optional hook, not abstract)
         """Release resources (threads, sockets). Safe to call twice."""
 
     def run(self, objective: Objective, on_episode: Callable[[Observation], None] | None = None) -> SearchResult:
@@ -135,13 +135,14 @@ class Tuner(ABC):
                 ask_share = (asked - start) / len(batch)
                 for suggestion in batch:
                     t0 = time.perf_counter()
-                    score = float(objective(dict(suggestion.config), suggestion.budget))
+                    outcome = objective(dict(suggestion.config), suggestion.budget)
                     t1 = time.perf_counter()
-                    self.tell(suggestion, score)
+                    self.tell(suggestion, float(getattr(outcome, "score", outcome)))
                     t2 = time.perf_counter()
                     observation = self.result.history[-1]
                     observation.objective_seconds = t1 - t0
                     observation.optimizer_seconds = ask_share + (t2 - t1)
+                    observation.outcome = None if isinstance(outcome, Real) else outcome
                     if on_episode is not None:
                         on_episode(observation)
         finally:
@@ -173,12 +174,12 @@ class Tuner(ABC):
 # Method name -> (module, class). Imported lazily: hpbandster and torch are slow to import, and a
 # user who only wants TPE should not pay for them.
 METHODS: dict[str, tuple[str, str]] = {
-    "random": ("paperlib.baselines_hyperopt", "RandomSearch"),
-    "anneal": ("paperlib.baselines_hyperopt", "Anneal"),
-    "tpe": ("paperlib.baselines_hyperopt", "TPE"),
-    "hyperband": ("paperlib.baselines_hpbandster", "Hyperband"),
-    "bohb": ("paperlib.baselines_hpbandster", "BOHB"),
-    "mappo": ("paperlib.mappo", "MAPPOTuner"),
+    "random": ("paperlib.tuners.hyperopt_tuners", "RandomSearch"),
+    "anneal": ("paperlib.tuners.hyperopt_tuners", "Anneal"),
+    "tpe": ("paperlib.tuners.hyperopt_tuners", "TPE"),
+    "hyperband": ("paperlib.tuners.hpbandster_tuners", "Hyperband"),
+    "bohb": ("paperlib.tuners.hpbandster_tuners", "BOHB"),
+    "mappo": ("paperlib.tuners.mappo", "MAPPOTuner"),
 }
 """The six methods of the paper, in the order of its tables."""
 

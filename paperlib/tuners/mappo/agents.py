@@ -1,22 +1,23 @@
 """MAPPO's agents: who owns which hyperparameters, what each observes, and the actor and critic networks.
 
-PAPER.md reading 3: one agent per layer with hyperparameters (``conv``, ``dense``, ``optimizer``);
+docs/paper.md#reading-3: one agent per layer with hyperparameters (``conv``, ``dense``, ``optimizer``);
 agent i observes the action of agent i-1 (agent 0 a fixed start token) and the centralized critic sees
-the joint state. Actions are discrete (reading 4): every hyperparameter an agent owns is one
+the joint state. Actions are discrete (docs/paper.md#reading-4): every hyperparameter an agent owns is one
 categorical head over :meth:`Hyperparameter.grid`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from .space import Hyperparameter, SearchSpace
+from paperlib.space import Hyperparameter, SearchSpace
 
 LAYER_GROUPS: dict[str, tuple[str, ...]] = {
     "conv": ("conv_size",),

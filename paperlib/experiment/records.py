@@ -13,14 +13,13 @@ import json
 import os
 import socket
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+from paperlib.errors import RecordError
 
 TRIALS, RUN, LOCK = "trials.jsonl", "run.json", ".lock"
-
-
-class RecordError(RuntimeError):
-    """A run directory cannot be used (locked by a live process, or holding another run)."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -86,7 +85,7 @@ class RunDirectory:
     def run_path(self) -> Path:
         return self.path / RUN
 
-    def __enter__(self) -> "RunDirectory":
+    def __enter__(self) -> RunDirectory:
         self.acquire()
         return self
 

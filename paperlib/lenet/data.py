@@ -14,18 +14,16 @@ import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 
+from paperlib.errors import DataError
+
 DATASETS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 """Dataset names used on the command line -> torchvision class (and folder) names."""
 RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 """The four IDX files torchvision reads from ``<root>/<Folder>/raw/``."""
 VAL_SIZE = 5000
-"""Validation images held out of the 60,000 training images (PAPER.md reading 6): 55,000 / 5,000."""
+"""Validation images held out of the 60,000 training images (docs/paper.md#reading-6): 55,000 / 5,000."""
 SPLIT_SEED = 0
 """Seed of the stratified train/validation split; fixed, so every method and search seed sees the same split."""
-
-
-class DataError(RuntimeError):
-    """A dataset is missing, unreadable or not what it should be."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class Splits:
         """Number of images per split."""
         return {"train": len(self.train_y), "val": len(self.val_y), "test": len(self.test_y)}
 
-    def to(self, device: torch.device | str) -> "Splits":
+    def to(self, device: torch.device | str) -> Splits:
         """The same splits on ``device``."""
         moved = {k: getattr(self, k).to(device) for k in ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")}
         return Splits(self.name, **moved)
@@ -76,7 +74,7 @@ def ensure_available(name: str, root: Path, download: bool) -> None:
         return
     hint = (
         f"put the four IDX files ({', '.join(RAW_FILES)}) there, or point --data-dir / DATA_DIR at a root "
-        f"in torchvision's layout (e.g. ../shared/data)"
+        f"in torchvision's layout (<root>/MNIST/raw, <root>/FashionMNIST/raw)"
     )
     if not download:
         raise DataError(f"{name}: {missing[0]} not found in {folder}; {hint}")
@@ -101,7 +99,7 @@ def _read(name: str, root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
     except Exception as error:
         raise DataError(
             f"{name}: cannot read the IDX files in {raw_folder(root, name)} ({type(error).__name__}: {error}); "
-            "they are truncated or corrupt: replace them with intact copies (see ../shared/data/README.md for MD5s)"
+            "they are truncated or corrupt: delete them to download intact copies, or replace them (README: Data)"
         ) from None
     if images.shape != (expected, 28, 28) or labels.shape != (expected,) or labels.min() < 0 or labels.max() > 9:
         raise DataError(
@@ -124,7 +122,7 @@ def stratified_subset(labels: np.ndarray, size: int | None, seed: int) -> np.nda
 def _load_cpu(name: str, root: str, train_size: int | None, val_size: int | None, test_size: int | None) -> Splits:
     train_images, train_labels = _read(name, Path(root), train=True)
     test_images, test_labels = _read(name, Path(root), train=False)
-    # The fixed, stratified 55,000 / 5,000 split (PAPER.md reading 6); profiles take subsets of each part.
+    # The fixed, stratified 55,000 / 5,000 split (docs/paper.md#reading-6); profiles take subsets of each part.
     train_idx, val_idx = train_test_split(
         np.arange(len(train_labels)), test_size=VAL_SIZE, stratify=train_labels, random_state=SPLIT_SEED
     )

@@ -1,39 +1,25 @@
 """One trial: train the LeNet of a configuration with the fixed recipe, then score it.
 
-The recipe (PAPER.md reading 9) is the same for every method: SGD with momentum 0.9, cross-entropy,
-the configuration's batch size and learning rate, a number of steps set by the budget. The data
-are whole tensors on the device, batched by index; the loss is checked for divergence in blocks
-of steps so the loop never waits on the device at every step.
-
-The speed settings of the recipe (``threads``, ``channels_last``, ``fused_sgd``, ``eval_batch_size``)
-change how fast a trial runs, not the recipe (results differ by floating-point rounding only);
-``python -m paperlib bench`` measures each one against the foundation's settings and against a
-torchvision ``DataLoader`` reference. Tried on a 2-core CPU and dropped (median CPU time per step):
-``torch.compile`` (about 50 s to compile every new LeNet shape, then 1.5x slower per step), oneDNN
-off (0.8x), foreach SGD (1.0x), padding inside the convolution for odd kernels (1.0x), bfloat16
-autocast (1.07x, but it changes the arithmetic), the first convolution as ``unfold`` + a matrix
-product (``unfold`` alone takes longer than oneDNN's forward and backward together), and several
-configurations trained in one batched model (a 4x larger batch trains only about 1.3x the images per
-second, and configurations of different conv_size, hidden_size or batch_size cannot share a model).
-What does use both cores is two single-thread trials side by side (``make -j 2``): 1.5x the images
-per second of one trial on two threads.
+The recipe (docs/paper.md#reading-9) is the same for every method; its speed settings change how
+fast a trial runs, not what it computes (docs/decisions.md#trainer-speed, #tried-and-dropped).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.metrics import cohen_kappa_score
 from torch import nn
 
-from .data import Splits
-from .model import build_lenet, count_parameters
+from paperlib.lenet.data import Splits
+from paperlib.lenet.model import build_lenet, count_parameters
 
 OK, DIVERGED, OUT_OF_MEMORY = "ok", "diverged", "out_of_memory"
 """Trial statuses: trained normally, stopped because the loss became NaN or infinite, or the device ran out of memory."""
@@ -52,9 +38,9 @@ class Recipe:
     check_every: int = 50
     """Training steps between divergence checks (each check waits for the device once)."""
     threads: int | None = 1
-    """CPU threads a trial computes with (None: torch's setting). Batches of 16-32 images are too small to split
-    across cores, and a second thread that waits for a busy core stalls every step: use more cores by running
-    searches side by side (``make -j``)."""
+    """CPU threads a trial computes with (None: torch's setting); one, and several trials side by side
+    (docs/decisions.md#one-thread-per-trial).
+    """
     channels_last: bool = True
     """On the CPU, hold the LeNet in channels-last layout (oneDNN's faster convolution and pooling kernels)."""
     fused_sgd: bool = True
@@ -214,7 +200,7 @@ def _train(
             optimizer.step()
             finite &= torch.isfinite(loss)
             step += 1
-            if step % check_every == 0 or step == steps:
-                if not bool(finite):  # one host-device sync per block of steps
-                    raise _Diverged(step)
+            # One host-device sync per block of steps (``bool`` waits for the device).
+            if (step % check_every == 0 or step == steps) and not bool(finite):
+                raise _Diverged(step)
     return step

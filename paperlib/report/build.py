@@ -1,0 +1,57 @@
+"""Tables 3-4, Figure 2 and the convergence figures, rebuilt from every complete run under a folder.
+
+Writes ``tables/table3_mnist.*``, ``tables/table4_fashion_mnist.*``, ``figures/figure2_search_time.*`` and
+``figures/convergence_<dataset>.*``; a method or dataset without runs gives empty cells, never an error.
+Files are written through the run-record module, the only writer of results.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from paperlib.experiment.records import (
+    atomic_write_bytes,
+)
+from paperlib.lenet.data import DATASETS
+from paperlib.report import figures as plots
+from paperlib.report.runs import convergence_curves, load_runs
+from paperlib.report.tables import LABELS, PAPER, TABLES, table_rows, write_table
+
+
+def save_figure(fig: Any, stem: Path) -> list[Path]:
+    """``stem.png`` and ``stem.pdf`` of a figure (the PDF without a creation date, so reruns give the same bytes)."""
+    paths = []
+    for suffix, metadata in ((".png", {"Software": None}), (".pdf", {"CreationDate": None})):
+        data = io.BytesIO()
+        fig.savefig(data, format=suffix[1:], dpi=150, metadata=metadata)
+        atomic_write_bytes(stem.with_suffix(suffix), data.getvalue())
+        paths.append(stem.with_suffix(suffix))
+    return paths
+
+
+def build_report(runs_dir: Path, out_dir: Path, progress: Callable[[str], None] = print) -> list[Path]:
+    """Tables 3-4, Figure 2 and the convergence figures from the complete runs under ``runs_dir``; returns the files written."""
+    runs = load_runs(Path(runs_dir), progress)
+    out_dir = Path(out_dir)
+    profile = runs[0].record["profile"]
+    written, hours = [], {}
+    for dataset, (stem, title) in TABLES.items():
+        rows = table_rows(runs, dataset)
+        caption = (
+            f"{title} (profile {profile}; complete runs: {sum(r['seeds'] for r in rows)}). Ours: mean ± std over "
+            "seeds (sample std; the value alone for one seed); search time excludes the final retraining. "
+            "Paper: as published."
+        )
+        written += write_table(rows, out_dir / "tables" / stem, caption)
+        hours[dataset] = {r["method"]: (r["search_hours"].mean, r["search_hours"].std) for r in rows if r["seeds"]}
+    paper = {dataset: {LABELS[m]: (values[1], None) for m, values in PAPER[dataset].items()} for dataset in TABLES}
+    written += save_figure(plots.search_time_bars(hours, paper, profile), out_dir / "figures" / "figure2_search_time")
+    for dataset in DATASETS:
+        title = f"{plots.DATASET_TITLES[dataset]}: convergence (profile {profile})"
+        written += save_figure(
+            plots.convergence(convergence_curves(runs, dataset), title), out_dir / "figures" / f"convergence_{dataset}"
+        )
+    return written
