@@ -60,6 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="MAPPO only: one agent per LeNet layer (the paper's reading, default), one per "
         "hyperparameter, or a single agent (plain PPO); the last two are ablations",
     )
+    search.add_argument(
+        "--critic",
+        default="per_agent",
+        choices=["per_agent", "shared", "independent"],
+        help="MAPPO only: one centralized critic per agent (the paper's reading, default), one centralized "
+        "critic shared by all agents, or one critic per agent on its own observation; the last two are ablations",
+    )
+    search.add_argument(
+        "--reuse-repeats",
+        action="store_true",
+        help="a configuration already evaluated takes its earlier score without training (the episode still "
+        "counts); off by default, as the paper's protocol retrains",
+    )
     search.add_argument("--episodes", type=int, default=None, help="evaluations in the search (default: the profile's)")
     search.add_argument(
         "--space",
@@ -125,10 +138,14 @@ def _search(args: argparse.Namespace) -> int:
     options = {"device": args.device, "download": not args.no_download}
     if args.episodes is not None:
         options["episodes"] = args.episodes
-    if args.agents != "layers":  # the default stays option-free, so its runs are the paper's rows
+    if args.agents != "layers" or args.critic != "per_agent":  # the default stays option-free: the paper's rows
         if args.method != "mappo":
-            raise TunerError(f"--agents applies to --method mappo only, not {args.method!r}")
-        options["tuner_options"] = {"groups": args.agents}
+            raise TunerError(f"--agents and --critic apply to --method mappo only, not {args.method!r}")
+        from paperlib.tuners.mappo import options as mappo_options
+
+        options["tuner_options"] = mappo_options(args.agents, args.critic)
+    if args.reuse_repeats:
+        options["reuse_repeats"] = True
     if args.space is not None:
         options["space"] = _read_space(Path(args.space))
     experiment = make_experiment(

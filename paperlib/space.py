@@ -17,6 +17,20 @@ import numpy as np
 from paperlib.errors import SpaceError, check_number
 
 
+def readable(points: list[float], digits: int = 3) -> tuple[float, ...]:
+    """Increasing ``points`` with the inner ones rounded to ``digits`` significant digits (more where that would merge two).
+
+    The ends are kept exactly (they are the range's bounds); a grid the rounding would not keep
+    strictly increasing gets one more digit until it does.
+    """
+    for d in range(digits, 18):
+        inner = [float(f"{p:.{d}g}") for p in points[1:-1]]
+        rounded = (points[0], *inner, points[-1]) if len(points) > 1 else tuple(points)
+        if all(a < b for a, b in zip(rounded, rounded[1:])):
+            return rounded
+    return tuple(points)
+
+
 @dataclass(frozen=True)
 class Hyperparameter:
     """One searched hyperparameter: a name, a type and a closed range."""
@@ -52,7 +66,8 @@ class Hyperparameter:
         """The discrete values MAPPO's categorical head for this hyperparameter chooses from.
 
         Ints with at most ``grid_size`` values: every value. Wider ints: ``grid_size`` evenly spaced
-        integers from low to high. Floats: ``grid_size`` points, log-spaced when ``log`` is set.
+        integers from low to high. Floats: ``grid_size`` points, log-spaced when ``log`` is set, the
+        inner ones rounded to what a reader would write (:func:`readable`): 0.85, not 0.8500000000000001.
         """
         if self.kind == "int":
             n_values = int(self.high) - int(self.low) + 1
@@ -64,7 +79,7 @@ class Hyperparameter:
             points = np.geomspace(self.low, self.high, self.grid_size)
         else:
             points = np.linspace(self.low, self.high, self.grid_size)
-        return tuple(float(p) for p in points)
+        return readable([float(p) for p in points])
 
     def check(self, value: Any) -> int | float:
         """Return ``value`` as this hyperparameter's type, or raise a :class:`SpaceError` naming it."""

@@ -172,9 +172,22 @@ def test_trial_command_reports_a_real_trial(capsys, data_root):
     assert 0.3 < report["test_accuracy"] <= 1.0 and report["kappa"] is not None
 
 
-def test_agents_ablation_is_for_mappo_only(capsys, tmp_path, data_root):
-    argv = search(tmp_path / "run", "--method", "tpe", "--agents", "single", data_dir=data_root)
-    expect_refusal(capsys, argv, r"--agents applies to --method mappo only", tmp_path / "run")
+@pytest.mark.parametrize("option", [["--agents", "single"], ["--critic", "shared"]])
+def test_mappo_options_are_for_mappo_only(capsys, tmp_path, data_root, option):
+    argv = search(tmp_path / "run", "--method", "tpe", *option, data_dir=data_root)
+    expect_refusal(capsys, argv, r"--agents and --critic apply to --method mappo only", tmp_path / "run")
+
+
+def test_unknown_critic_is_refused(capsys, tmp_path, data_root):
+    argv = search(tmp_path / "run", "--method", "mappo", "--critic", "central", data_dir=data_root)
+    expect_refusal(capsys, argv, r"--critic: invalid choice: 'central'", tmp_path / "run")
+
+
+def test_shared_critic_ablation_runs_and_is_recorded(tmp_path, data_root):
+    run = tmp_path / "run"
+    assert main(search(run, "--method", "mappo", "--critic", "shared", "--episodes", "2", data_dir=data_root)) == 0
+    record = json.loads((run / "run.json").read_text())
+    assert record["tuner_options"] == {"critic": "shared"} and record["tuner"]["critic"] == "shared"
 
 
 def test_single_agent_ablation_runs_and_is_recorded(capsys, tmp_path, data_root):

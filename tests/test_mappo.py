@@ -1,6 +1,8 @@
-"""The MAPPO tuner: what agents observe, what they suggest, that they learn, and that they replay exactly."""
+"""The MAPPO tuner: what agents and critics observe, what they suggest, how far an update moves them, that they
+learn, and that they replay exactly."""
 
 import json
+import math
 import statistics
 
 import pytest
@@ -9,8 +11,8 @@ import torch
 from paperlib.space import TABLE2, Hyperparameter, SearchSpace
 from paperlib.tuners.base import Suggestion, TunerError, run_search
 from paperlib.tuners.mappo.agents import LAYER_GROUPS, Team
-from paperlib.tuners.mappo.tuner import MAPPOConfig, MAPPOTuner
-from paperlib.tuners.synthetic import Bowl
+from paperlib.tuners.mappo.tuner import MAPPOConfig, MAPPOTuner, options, streams
+from paperlib.tuners.synthetic import Bowl, Coupled
 
 GROUPINGS = ["layers", "per_hyperparameter", "single"]
 
@@ -55,7 +57,7 @@ def test_agent_i_observes_agent_i_minus_1s_action():
     assert torch.equal(torch.stack([start, after_conv, after_dense]), expected)
 
 
-def test_the_critic_sees_the_actions_so_far_and_the_agent_index():
+def test_the_shared_critic_sees_the_actions_so_far_and_the_agent_index():
     team = Team(TABLE2, LAYER_GROUPS)
     states = team.states([(3,), (2, 4), (0, 8)])
     assert states.shape == (3, 6 + 18 + 18 + 3)
@@ -64,25 +66,77 @@ def test_the_critic_sees_the_actions_so_far_and_the_agent_index():
     expected[1, [3, 43]] = 1.0  # dense sees conv's action
     expected[2, [3, 6 + 2, 6 + 9 + 4, 44]] = 1.0  # optimizer sees conv's and dense's
     assert torch.equal(states, expected)
+    assert torch.equal(team.critic_inputs([(3,), (2, 4), (0, 8)], "shared"), expected)
+
+
+def test_each_agent_has_its_own_centralized_critic_by_default():
+    tuner = MAPPOTuner(seed=0)
+    assert tuner.critic_kind == "per_agent" and len(tuner.critics) == len(tuner.actors) == 3
+    assert [c.net[0].in_features for c in tuner.critics] == [42] * 3  # the joint state: every agent's action slot
+    assert (
+        len(MAPPOTuner(critic="shared").critics) == 1
+        and MAPPOTuner(critic="shared").critics[0].net[0].in_features == 45
+    )
+    assert [c.net[0].in_features for c in MAPPOTuner(critic="independent").critics] == [19] * 3  # own observation
+    with pytest.raises(TunerError, match="unknown critic 'central'"):
+        MAPPOTuner(critic="central")
+    # Critic i is fed the actions of agents 0..i-1 in acting order: the optimizer's critic sees conv's and
+    # dense's actions, which its actor (observing dense only) does not.
+    team, episode = tuner.team, [(3,), (2, 4), (0, 8)]
+    expected = torch.zeros(3, 42)
+    expected[1, 3] = 1.0
+    expected[2, [3, 6 + 2, 6 + 9 + 4]] = 1.0
+    assert torch.equal(team.critic_inputs(episode, "per_agent"), expected)
+    assert torch.equal(team.critic_inputs(episode, "independent"), team.observations(episode))
+    seen = []
+    for i, critic in enumerate(tuner.critics):
+        critic.register_forward_hook(lambda module, inputs, output, i=i: seen.append((i, inputs[0][0].clone())))
+    scores = trace(tuner, [0.1 * (i % 9) for i in range(20)])  # one update
+    assert scores and {i for i, _ in seen} == {0, 1, 2}
+    first = tuner.result.history[0].suggestion.config
+    conv, dense = first["conv_size"], first["hidden_size"]
+    for i, state in seen[:3]:  # the rollout's first episode in the first call (the values, before shuffling)
+        assert state[grid_index("conv_size", conv)].item() == (1.0 if i >= 1 else 0.0)
+        assert state[6 + grid_index("hidden_size", dense)].item() == (1.0 if i >= 2 else 0.0)
+
+
+def test_actors_that_do_not_observe_see_only_the_start_token():
+    team = Team(TABLE2, LAYER_GROUPS, observe="none")
+    observations = team.observations([(3,), (2, 4), (0, 8)])
+    assert torch.equal(observations, torch.zeros(3, 19).index_fill_(1, torch.tensor([18]), 1.0))
 
 
 def test_learning_on_bowl_beats_random_search():
-    # Seeds 0-5 were not used to choose the defaults (those were tuned on seeds 100-123).
-    seeds, tolerance, margin = range(6), 0.01, 0.003
-    objective = Bowl()
+    # Seeds 0-7 were not used to choose the defaults (those were chosen on seeds 100-123); numbers measured
+    # with the default (per-agent critics, target_kl 0.02), docs/decisions.md#mappo-critic.
+    seeds, objective = range(8), Bowl()
     mappo = [MAPPOTuner(seed=s).run(objective) for s in seeds]
-    random = [run_search("random", objective, episodes=200, seed=s) for s in seeds]
     best = [r.best_score for r in mappo]
+    random = [run_search("random", objective, episodes=200, seed=s).best_score for s in seeds]
     # The best configuration is on average within 0.01 of the optimum (0.99), about one grid step per
-    # hyperparameter, and never more than 0.015 away (measured: mean 0.9831, worst 0.9783).
-    assert statistics.mean(best) >= objective.best_score - tolerance, best
-    assert min(best) >= objective.best_score - 1.5 * tolerance, best
-    # On average it beats hyperopt's random search at the same 200 episodes (measured: 0.9831 vs 0.9774).
-    assert statistics.mean(best) >= statistics.mean(r.best_score for r in random) + margin
-    # And the policy itself improved: the last rollout scores well above the first (measured: about 0.84 -> 0.97).
+    # hyperparameter, and never more than 0.02 away (measured: mean 0.9840, worst 0.9759).
+    assert statistics.mean(best) >= objective.best_score - 0.01, best
+    assert min(best) >= objective.best_score - 0.02, best
+    # It beats hyperopt's random search at the same 200 episodes: measured 0.9840 against 0.9782 on
+    # average and on 7 of the 8 seeds (over seeds 0-19: +0.0051 +- 0.0029, 95 % CI of the paired difference).
+    assert statistics.mean(best) >= statistics.mean(random) + 0.003, (best, random)
+    assert sum(m > r for m, r in zip(best, random)) >= 6, (best, random)
+    # And the policy itself improved: the last rollout scores well above the first (measured: 0.84 -> 0.95).
     first = statistics.mean(o.score for r in mappo for o in r.history[:20])
     last = statistics.mean(o.score for r in mappo for o in r.history[-20:])
-    assert last >= first + 0.05
+    assert last >= first + 0.05, (first, last)
+
+
+def test_learning_on_the_coupled_objective():
+    # Coupled: the best hidden size depends on the kernel size, the best learning rate on the batch size.
+    # MAPPO learns it (measured over seeds 0-7: first rollout 0.81 -> last 0.93, mean best 0.9885), but
+    # does not reliably beat random search there (over seeds 0-19: +0.0014 +- 0.0017), so that is not asserted.
+    seeds, objective = range(8), Coupled()
+    mappo = [MAPPOTuner(seed=s).run(objective) for s in seeds]
+    assert statistics.mean(r.best_score for r in mappo) >= objective.best_score - 0.005
+    first = statistics.mean(o.score for r in mappo for o in r.history[:20])
+    last = statistics.mean(o.score for r in mappo for o in r.history[-20:])
+    assert last >= first + 0.05, (first, last)
 
 
 def trace(tuner, scores):
@@ -170,8 +224,11 @@ def test_config_is_checked_and_describe_round_trips():
             MAPPOConfig(**bad)
     described = json.loads(json.dumps(MAPPOTuner(groups="single", episodes=200).describe()))
     assert described["groups"] == {"agent": list(TABLE2.names)}
-    assert described["updates"] == 200 // MAPPOConfig().rollout_episodes
+    assert described["updates"] == 9  # after episodes 20, 40, ..., 180: none after the last episode
+    assert described["critic"] == "per_agent" and described["observe"] == "previous"
     assert MAPPOTuner(config=described["config"]).config == MAPPOConfig()
+    with pytest.raises(TunerError, match="target_kl"):
+        MAPPOConfig(target_kl=0.0)
     with pytest.raises(TunerError, match="gamma"):
         MAPPOTuner(config={"gamma": 0.99})
 
@@ -180,3 +237,61 @@ def test_global_torch_state_is_left_alone():
     rng, threads = torch.random.get_rng_state(), torch.get_num_threads()
     MAPPOTuner(seed=0, episodes=25).run(Bowl())
     assert torch.equal(torch.random.get_rng_state(), rng) and torch.get_num_threads() == threads
+
+
+def test_no_update_after_the_last_episode():
+    tuner = MAPPOTuner(seed=0, episodes=40)
+    trace(tuner, [0.5 + 0.01 * (i % 7) for i in range(40)])
+    assert tuner.updates == 1 and [u["after_episode"] for u in tuner.training_log()] == [20]
+    assert MAPPOTuner(episodes=40).describe()["updates"] == 1
+
+
+def test_initialisation_sampling_and_minibatch_order_draw_from_separate_streams():
+    seeds = [g.initial_seed() for g in streams(0)]
+    assert len(set(seeds)) == 3 and seeds == [g.initial_seed() for g in streams(0)]  # apart, and repeatable
+    assert [g.initial_seed() for g in streams(1)] != seeds
+    assert MAPPOTuner(seed=0)._sampler.initial_seed() == seeds[1]
+
+
+@pytest.mark.parametrize("target_kl", [0.02, None])
+def test_every_update_records_how_far_it_moved_the_policy(target_kl):
+    tuner = MAPPOTuner(seed=3, config=MAPPOConfig(target_kl=target_kl))
+    tuner.run(Bowl())
+    log = json.loads(json.dumps(tuner.training_log()))  # JSON-ready
+    assert [u["update"] for u in log] == list(range(1, 10))
+    assert [u["after_episode"] for u in log] == list(range(20, 181, 20))
+    for u in log:
+        assert set(u["entropy"]) == set(u["entropy_before"]) == {"conv", "dense", "optimizer"}
+        assert u["approx_kl"] >= 0.0 and 0.0 <= u["clip_fraction"] <= 1.0 and u["value_loss"] >= 0.0
+        assert u["approx_kl_per_epoch"][0] == 0.0  # the first epoch starts from the rollout's own policy
+        if target_kl is None:
+            assert u["epochs"] == 15 and not u["stopped_early"] and len(u["approx_kl_per_epoch"]) == 15
+        else:  # every step was taken from a policy inside the trust region; the one found outside was not
+            assert u["stopped_early"] == (u["epochs"] < 15)
+            assert all(kl <= target_kl for kl in u["approx_kl_per_epoch"][: u["epochs"]])
+            if u["stopped_early"]:
+                assert u["approx_kl_per_epoch"][-1] > target_kl
+                assert u["approx_kl"] == pytest.approx(u["approx_kl_per_epoch"][-1], rel=1e-4)  # stopped right there
+    summary = tuner.training_summary()
+    assert summary["updates"] == 9 and summary["target_kl"] == target_kl
+    assert summary["approx_kl"]["max"] == max(u["approx_kl"] for u in log)
+    assert summary["entropy_first"]["conv"] == pytest.approx(math.log(6), abs=1e-3)  # uniform over 6 kernel sizes
+
+
+def test_mappo_options_record_only_what_differs_from_the_papers_reading():
+    assert options() == {} and options(critic="shared") == {"critic": "shared"}
+    assert options("single", "independent") == {"groups": "single", "critic": "independent"}
+    with pytest.raises(TunerError, match="unknown critic"):
+        options(critic="central")
+
+
+def test_replay_across_updates_restores_policy_and_training_log():
+    objective = Coupled()
+    full = MAPPOTuner(seed=4, episodes=70)
+    full.run(objective)
+    resumed = MAPPOTuner(seed=4, episodes=70)
+    resumed.replay([(o.suggestion.config, o.suggestion.budget, o.score) for o in full.result.history[:45]])
+    assert resumed.updates == 2  # the replay crossed two policy updates
+    rest = resumed.run(objective)
+    assert [dict(o.suggestion.config) for o in rest.history] == [dict(o.suggestion.config) for o in full.result.history]
+    assert resumed.training_log() == full.training_log()

@@ -25,6 +25,8 @@ PARAMETERS = {
         "profile": "smoke",
         "data_dir": None,
         "run_dir": None,
+        "critic": "per_agent",
+        "reuse_repeats": False,
     },
     "03_baselines.ipynb": {
         "dataset": "mnist",
@@ -108,6 +110,22 @@ def test_intro_and_search_notebooks_run_with_injected_parameters(tmp_path, data_
     assert [t["index"] for t in read_trials(run_dir)] == list(range(SMOKE.episodes))
     assert images(search) == 3  # best so far, configurations, time split
     assert list(elsewhere.iterdir()) == []
+
+
+def test_mappo_notebook_takes_the_critic_and_the_repeat_option(tmp_path, data_root):
+    run_dir = tmp_path / "run"
+    executed = papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "02_mappo.ipynb"),
+        str(tmp_path / "02.ipynb"),
+        kernel_name="python3",
+        parameters={"critic": "shared", "reuse_repeats": True, "data_dir": str(data_root), "run_dir": str(run_dir)},
+        progress_bar=False,
+    )
+    run = read_json(run_dir / "run.json")
+    assert run["tuner_options"] == {"critic": "shared"} and run["reuse_repeats"] is True
+    assert run["tuner"]["critic"] == "shared" and run["status"] == "complete"
+    assert "distinct_configurations" in run and all("repeat_of" in t for t in read_trials(run_dir))
+    assert images(executed) == 4  # best so far, configurations, time split, policy updates (none in 13 episodes)
 
 
 def test_make_reproduce_smoke_writes_every_output(tmp_path, data_root):

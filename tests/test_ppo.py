@@ -85,3 +85,25 @@ def test_batched_math_matches_torch_distributions():
 )
 def test_huber(error, delta, loss):
     assert ppo.huber(torch.tensor(error), delta).item() == pytest.approx(loss)
+
+
+def test_approx_kl_is_cleanrls_estimator():
+    logratio = torch.tensor([math.log(2.0), math.log(0.5), 0.0])  # ratios 2, 1/2, 1
+    expected = ((2 - 1) - math.log(2.0) + (0.5 - 1) - math.log(0.5) + 0.0) / 3
+    assert ppo.approx_kl(logratio).item() == pytest.approx(expected)
+    assert ppo.approx_kl(torch.zeros(5)).item() == 0.0  # nothing moved
+    assert ppo.approx_kl(torch.randn(100, generator=torch.Generator().manual_seed(0))).item() > 0.0
+
+
+def test_approx_kl_estimates_the_kl_of_two_categoricals():
+    old = torch.tensor([0.5, 0.3, 0.2])
+    new = torch.tensor([0.4, 0.4, 0.2])
+    exact = float((old * (old / new).log()).sum())  # KL(old || new)
+    actions = torch.multinomial(old, 200_000, replacement=True, generator=torch.Generator().manual_seed(0))
+    logratio = new.log()[actions] - old.log()[actions]  # sampled under the old policy, as a rollout is
+    assert ppo.approx_kl(logratio).item() == pytest.approx(exact, rel=0.05)
+
+
+def test_clip_fraction_counts_ratios_outside_the_clip_range():
+    ratio = torch.tensor([1.0, 1.1, 1.25, 0.79, 0.81, 3.0])
+    assert ppo.clip_fraction(ratio, 0.2).item() == pytest.approx(3 / 6)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from paperlib.cli import main
-from paperlib.experiment.records import LOCK, RecordError, RunDirectory, read_trials
+from paperlib.experiment.records import LOCK, RecordError, RunDirectory, read_trials, read_updates
 from paperlib.space import TABLE2
 
 TRIAL_FIELDS = {
@@ -28,10 +28,12 @@ TRIAL_FIELDS = {
     "optimizer_seconds",
     "steps",
     "num_parameters",
+    "repeat_of",
+    "reused",
 }
 
 
-def command(method, out, data_root, episodes, seed=0):
+def command(method, out, data_root, episodes, seed=0, *extra):
     return [
         "search",
         "--method",
@@ -49,6 +51,7 @@ def command(method, out, data_root, episodes, seed=0):
         "--no-download",
         "--out",
         str(out),
+        *extra,
     ]
 
 
@@ -71,6 +74,8 @@ def test_random_search_writes_complete_run_records(tmp_path, data_root, capsys):
     assert run["best"]["score"] == max(t["score"] for t in trials)
     assert 0.1 < run["final"]["test_accuracy"] <= 1.0 and -1.0 <= run["final"]["kappa"] <= 1.0
     assert run["environment"]["packages"]["torch"] and run["device"] == "cpu"
+    assert run["distinct_configurations"] == 3 and run["repeats"] == 0 and "training" not in run
+    assert [t["repeat_of"] for t in trials] == [None] * 3 and not (tmp_path / "run" / "updates.jsonl").exists()
     assert not (tmp_path / "run" / LOCK).exists()
     # Running the same command again on a complete run changes nothing.
     before = (tmp_path / "run" / "trials.jsonl").read_bytes()
@@ -95,6 +100,7 @@ def kill_after(argv, run_dir, episodes_done):
 
 @pytest.mark.parametrize("method, episodes", [("mappo", 25), ("tpe", 25), ("hyperband", 13)])
 def test_resume_after_sigkill(tmp_path, data_root, method, episodes):
+    """A killed search resumes to exactly the uninterrupted record (MAPPO: across its first policy update)."""
     killed, reference = tmp_path / "killed", tmp_path / "reference"
     done = kill_after(command(method, killed, data_root, episodes), killed, episodes_done=12 if episodes > 13 else 5)
     assert done < episodes and (killed / LOCK).exists()  # a crash leaves its lock behind...
@@ -103,6 +109,12 @@ def test_resume_after_sigkill(tmp_path, data_root, method, episodes):
     assert json.loads((killed / "run.json").read_text())["status"] == "complete"
     assert main(command(method, reference, data_root, episodes)) == 0
     assert trace(killed) == trace(reference)
+    # MAPPO's update (after episode 20) is recorded, and recomputed by the replay exactly as it first ran.
+    assert read_updates(killed) == read_updates(reference) and len(read_updates(killed)) == (method == "mappo")
+    if method == "mappo":
+        run = json.loads((killed / "run.json").read_text())
+        assert run["training"]["updates"] == 1 and run["training"]["file"] == "updates.jsonl"
+        assert {"approx_kl", "clip_fraction", "entropy", "value_loss", "epochs"} <= set(read_updates(killed)[0])
 
 
 def test_torn_last_line_is_dropped_and_redone(tmp_path, data_root):
@@ -165,3 +177,38 @@ def test_an_ablation_is_another_run_than_the_default(tmp_path, data_root):
     assert run["tuner_options"] == {"groups": "single"} and run["status"] == "complete"
     with pytest.raises(RecordError, match="holds another run"):
         run_experiment(experiment(), progress=lambda line: None)
+
+
+TINY_SPACE = {  # 2 values per hyperparameter: 32 configurations, so 16 episodes repeat some
+    "conv_size": {"kind": "int", "low": 2, "high": 3},
+    "hidden_size": {"kind": "int", "low": 124, "high": 125},
+    "batch_size": {"kind": "int", "low": 31, "high": 32},
+    "dropout_rate": {"kind": "float", "low": 0.5, "high": 0.6, "grid_size": 2},
+    "learning_rate": {"kind": "float", "low": 0.01, "high": 0.02, "grid_size": 2},
+}
+
+
+def test_repeats_are_named_and_reused_only_when_asked(tmp_path, data_root):
+    space = tmp_path / "space.json"
+    space.write_text(json.dumps(TINY_SPACE))
+    retrained, reused = tmp_path / "retrained", tmp_path / "reused"
+    assert main(command("mappo", retrained, data_root, 16, 0, "--space", str(space))) == 0
+    assert main(command("mappo", reused, data_root, 16, 0, "--space", str(space), "--reuse-repeats")) == 0
+    first, second = read_trials(retrained), read_trials(reused)
+    repeats = [t for t in first if t["repeat_of"] is not None]
+    assert repeats, "the tiny space should make the search repeat itself"
+    for t in repeats:  # a repeat names the first episode of its configuration, and retrained it scores the same
+        earlier = first[t["repeat_of"]]
+        assert earlier["config"] == t["config"] and earlier["repeat_of"] is None and earlier["score"] == t["score"]
+        assert not t["reused"] and t["steps"] > 0
+    assert trace(reused) == trace(retrained)  # reusing changes no score, so no suggestion
+    assert [t["repeat_of"] for t in second] == [t["repeat_of"] for t in first]
+    for t in second:
+        assert t["reused"] == (t["repeat_of"] is not None)
+        assert (t["steps"] == 0 and t["train_seconds"] == 0.0) == t["reused"]
+    run, reference = (json.loads((path / "run.json").read_text()) for path in (reused, retrained))
+    assert run["reuse_repeats"] is True and "reuse_repeats" not in reference
+    assert run["distinct_configurations"] == reference["distinct_configurations"] == 16 - len(repeats)
+    assert run["repeats"] == reference["repeats"] == len(repeats) and run["reused"] == len(repeats)
+    assert reference["reused"] == 0
+    assert main(command("mappo", reused, data_root, 16, 0, "--space", str(space))) == 2  # another setting, another run

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from paperlib.space import TABLE2, Hyperparameter, SearchSpace, SpaceError
+from paperlib.space import TABLE2, Hyperparameter, SearchSpace, SpaceError, readable
 
 
 def test_table2_is_the_papers_table():
@@ -23,9 +23,17 @@ def test_grids_cover_the_ranges():
     lr = TABLE2["learning_rate"].grid()
     assert lr[0] == pytest.approx(1e-4) and lr[-1] == pytest.approx(0.1) and len(lr) == 9
     ratios = [b / a for a, b in zip(lr, lr[1:])]
-    assert ratios == pytest.approx([10 ** (3 / 8)] * 8)  # log-spaced: a constant ratio
+    assert ratios == pytest.approx([10 ** (3 / 8)] * 8, rel=0.005)  # log-spaced: a constant ratio, to 3 digits
     for hp in TABLE2:
         assert all(TABLE2[hp.name].check(v) == v for v in hp.grid())
+
+
+def test_float_grids_are_what_a_reader_would_write():
+    assert TABLE2["dropout_rate"].grid() == (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+    assert TABLE2["learning_rate"].grid() == (0.0001, 0.000237, 0.000562, 0.00133, 0.00316, 0.0075, 0.0178, 0.0422, 0.1)
+    # The ends stay the range's bounds; a grid that 3 digits would merge keeps more.
+    assert Hyperparameter("x", "float", 0.123456, 0.2, grid_size=3).grid() == (0.123456, 0.162, 0.2)
+    assert readable([1.0, 1.00011, 1.00012, 2.0]) == (1.0, 1.00011, 1.00012, 2.0)
 
 
 def test_validate_types_and_names_the_problem():

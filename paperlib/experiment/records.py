@@ -1,8 +1,9 @@
 """Run records: the only module that writes results.
 
 A run directory holds ``trials.jsonl`` (append-only, one line per evaluation, each flushed and
-fsynced), ``run.json`` (settings and summary, replaced atomically) and ``.lock`` while a process
-owns it. Every whole-file write goes to a temporary file that is renamed into place, so no reader
+fsynced), ``run.json`` (settings and summary, replaced atomically), for a method that learns
+(MAPPO) ``updates.jsonl`` (one line per policy update, replaced atomically) and ``.lock`` while a
+process owns it. Every whole-file write goes to a temporary file that is renamed into place, so no reader
 ever sees half a file; a torn last line of ``trials.jsonl`` (the writer died mid-line) is dropped
 when the run is read back.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from paperlib.errors import RecordError
 
-TRIALS, RUN, LOCK = "trials.jsonl", "run.json", ".lock"
+TRIALS, RUN, UPDATES, LOCK = "trials.jsonl", "run.json", "updates.jsonl", ".lock"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -68,6 +69,14 @@ def read_trials(run_dir: Path) -> list[dict[str, Any]]:
                 f"{path}: line {number + 1} is corrupt (not a torn last line); the run cannot be resumed"
             ) from None
     return records
+
+
+def read_updates(run_dir: Path) -> list[dict[str, Any]]:
+    """The lines of ``updates.jsonl`` (MAPPO's policy updates); none for a method that does not learn, or an older run."""
+    path = Path(run_dir) / UPDATES
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 class RunDirectory:
@@ -140,6 +149,10 @@ class RunDirectory:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+    def write_updates(self, updates: list[dict[str, Any]]) -> None:
+        """Replace ``updates.jsonl`` atomically with ``updates``, one line each (a resumed run recomputes them by replay)."""
+        atomic_write_text(self.path / UPDATES, "".join(json.dumps(u) + "\n" for u in updates))
 
     def read_run(self) -> dict[str, Any] | None:
         """``run.json``, or None when it is not there yet."""

@@ -2,8 +2,9 @@
 
 The steps, in order: check every input (before anything is written), load the data, take the run
 directory's lock, replay any evaluations an interrupted run already recorded, run the remaining
-episodes (each one line in ``trials.jsonl``), retrain the incumbent once at full budget and score
-it on the test set (docs/paper.md#reading-7), and mark ``run.json`` complete. Search time counts the
+episodes (each one line in ``trials.jsonl``; MAPPO's policy updates in ``updates.jsonl``), retrain
+the incumbent once at full budget and score it on the test set (docs/paper.md#reading-7), and mark
+``run.json`` complete. Search time counts the
 episodes only, final retraining excluded (docs/paper.md#reading-8).
 """
 
@@ -19,7 +20,7 @@ from typing import Any
 import torch
 
 from paperlib.errors import RecordError, SpaceError, TunerError, check_int
-from paperlib.experiment import provenance
+from paperlib.experiment import provenance, repeats
 from paperlib.experiment.profiles import Profile, get_profile
 from paperlib.experiment.records import RunDirectory
 from paperlib.lenet.data import Splits, check_dataset_name, load_splits
@@ -54,7 +55,9 @@ class Experiment:
     download: bool = True
     """Download missing datasets (torchvision checks their MD5)."""
     tuner_options: dict[str, Any] = field(default_factory=dict)
-    """Extra keyword options for the tuner (e.g. MAPPO's grouping)."""
+    """Extra keyword options for the tuner (e.g. MAPPO's grouping or critic)."""
+    reuse_repeats: bool = False
+    """A repeat of an earlier (configuration, budget) takes the earlier score without training (docs/decisions.md#repeats)."""
 
     @property
     def episodes_total(self) -> int:
@@ -74,6 +77,8 @@ class Experiment:
         }
         if self.tuner_options:  # an ablation (e.g. MAPPO's grouping) is another run, and not a table row
             identity["tuner_options"] = self.tuner_options
+        if self.reuse_repeats:  # so is a run that skips retraining repeats (its search time is not the paper's)
+            identity["reuse_repeats"] = True
         return identity
 
     @property
@@ -102,6 +107,8 @@ def make_experiment(
     check_dataset_name(dataset)
     chosen = get_profile(profile)
     check_int(seed, "seed", TunerError)
+    if not isinstance(kwargs.get("reuse_repeats", False), bool):
+        raise TunerError(f"reuse_repeats must be True or False, got {kwargs['reuse_repeats']!r}")
     check_int(kwargs.get("episodes", chosen.episodes), "episodes", TunerError, minimum=1)
     space = kwargs.get("space", TABLE2)
     if not isinstance(space, SearchSpace) or space.names != TABLE2.names:
@@ -141,6 +148,8 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
         final = _test_incumbent(experiment, best, splits, progress)
         summary.update(_summary(records, best, final), status="complete", finished_at=_now())
+        if tuner.training_summary():
+            summary["training"] = tuner.training_summary() | {"file": "updates.jsonl"}
         run_dir.write_run(summary)
         progress(
             f"{_label(experiment)} done: test accuracy {final.test_accuracy}, kappa {final.kappa}, "
@@ -160,6 +169,9 @@ class TimedTrial:
     ended_at: str
     """ISO time the scoring ended."""
 
+    reused: bool = False
+    """The result is an earlier episode's, not trained again (``reuse_repeats``)."""
+
     @property
     def score(self) -> float:
         """The reward a tuner is told: the validation accuracy."""
@@ -170,7 +182,7 @@ def _check_previous(experiment: Experiment, previous: dict[str, Any] | None) -> 
     """``run.json`` of the run directory, if any, after checking it records this very experiment."""
     if previous is None:
         return None
-    keys = list(experiment.identity) + (["tuner_options"] if previous.get("tuner_options") else [])
+    keys = list(experiment.identity) + [key for key in ("tuner_options", "reuse_repeats") if previous.get(key)]
     found = {key: previous.get(key) for key in keys}
     if found != experiment.identity:
         raise RecordError(f"{experiment.out} holds another run ({found}); choose another --out")
@@ -194,6 +206,8 @@ def _open_or_resume(
     # Replay with the trial's thread setting too, so a resumed policy update computes what the first one did.
     with cpu_threads(experiment.recipe.threads):
         tuner.replay([(r["config"], r["budget"], r["score"]) for r in records])
+    if tuner.training_log():  # recomputed by the replay, exactly as the interrupted run had it
+        run_dir.write_updates(tuner.training_log())
     summary = _header(experiment, tuner.describe(), sizes)
     if previous is not None:  # a resumed run keeps the time it first started
         summary["started_at"] = previous.get("started_at", summary["started_at"])
@@ -209,26 +223,42 @@ def _search(
     splits: Splits,
     progress: Callable[[str], None],
 ) -> SearchResult:
-    """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) as it is told."""
+    """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) as it is told, and
+    the tuner's training log (MAPPO's updates) to ``updates.jsonl`` whenever it grows."""
     clock = time.perf_counter()
+    seen = repeats.Repeats(records)
 
     def objective(config: dict[str, Any], budget: float) -> TimedTrial:
         started_at = _now()
+        earlier = seen.earlier(config, budget)
+        if experiment.reuse_repeats and earlier is not None:
+            return TimedTrial(_reused(records[earlier]), started_at, _now(), reused=True)
         result = run_trial(config, splits, budget, experiment.seed, experiment.recipe)
         return TimedTrial(result, started_at, _now())
 
     def on_episode(observation: Observation) -> None:
-        record = _trial_record(observation, experiment.profile)
+        suggestion = observation.suggestion
+        record = _trial_record(observation, experiment.profile, seen.earlier(suggestion.config, suggestion.budget))
+        seen.add(suggestion.index, suggestion.config, suggestion.budget)
         run_dir.append_trial(record)
         records.append(record)
+        if len(tuner.training_log()) > len(written):
+            written[:] = tuner.training_log()
+            run_dir.write_updates(written)
         best = max(r["score"] for r in records)
         progress(
             f"{_label(experiment)} episode {len(records)}/{experiment.episodes_total}  val {record['score']:.4f}  "
             f"best {best:.4f}  elapsed {time.perf_counter() - clock:.0f}s"
         )
 
+    written = tuner.training_log()
     with cpu_threads(experiment.recipe.threads):
         return tuner.run(objective, on_episode)
+
+
+def _reused(earlier: dict[str, Any]) -> TrialResult:
+    """An earlier episode's result for a repeat: its status and score, no training."""
+    return TrialResult(earlier["status"], earlier["val_accuracy"], 0.0, 0.0, 0, earlier["num_parameters"])
 
 
 def _test_incumbent(
@@ -247,8 +277,8 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
-def _trial_record(observation: Observation, profile: Profile) -> dict[str, Any]:
-    """One line of ``trials.jsonl``."""
+def _trial_record(observation: Observation, profile: Profile, repeat_of: int | None) -> dict[str, Any]:
+    """One line of ``trials.jsonl``; ``repeat_of`` is the first earlier episode with the same configuration and budget."""
     suggestion, trial = observation.suggestion, observation.outcome
     result = trial.result
     return {
@@ -266,6 +296,8 @@ def _trial_record(observation: Observation, profile: Profile) -> dict[str, Any]:
         "optimizer_seconds": observation.optimizer_seconds,
         "steps": result.steps,
         "num_parameters": result.num_parameters,
+        "repeat_of": repeat_of,
+        "reused": trial.reused,
     }
 
 
@@ -295,6 +327,7 @@ def _summary(records: list[dict[str, Any]], best: dict[str, Any], final: TrialRe
         "evaluations": len(records),
         "full_budget_equivalents": sum(r["budget"] for r in records),
         "trial_statuses": statuses,
+        **repeats.count(records),
         "search_seconds": optimizer + objective,
         "optimizer_seconds": optimizer,
         "objective_seconds": objective,

@@ -108,6 +108,39 @@ def time_split(trials: Sequence[Mapping[str, Any]]) -> Figure:
     return fig
 
 
+def policy_updates(updates: Sequence[Mapping[str, Any]], target_kl: float | None = None) -> Figure:
+    """MAPPO's training, one point per policy update (``updates.jsonl``): how far each update moved the policy
+    (approx-KL and clip fraction, with the trust region ``target_kl``), each agent's entropy, the critics'
+    value loss on the fresh rollout, and the epochs each update ran; a run without updates says so."""
+    fig, axes = new_figure(15, 3.2, ncols=5)
+    kl, clip, entropy, value, epochs = axes[0]
+    if not updates:
+        kl.text(0.5, 0.5, "no policy update in this run", ha="center", transform=kl.transAxes)
+        fig.suptitle("MAPPO's policy updates")
+        return fig
+    x = np.array([u["update"] for u in updates])
+    kl.plot(x, [u["approx_kl"] for u in updates], "o-", label="after the update")
+    if target_kl is not None:
+        kl.axhline(target_kl, color="grey", linestyle="--", label=f"target_kl {target_kl:g}")
+    kl.set(xlabel="update", ylabel="approx-KL from the rollout's policy", yscale="log")
+    kl.legend(fontsize=7)
+    clip.plot(x, [u["clip_fraction"] for u in updates], "o-")
+    clip.set(xlabel="update", ylabel="clip fraction", ylim=(0, 1.05))
+    for agent in updates[0]["entropy"]:
+        start = updates[0]["entropy_before"][agent]
+        entropy.plot(np.r_[0, x], [start] + [u["entropy"][agent] for u in updates], "o-", label=agent)
+    entropy.set(xlabel="update (0: initial policy)", ylabel="entropy (nats)")
+    entropy.legend(fontsize=7)
+    value.plot(x, [u["value_loss_before"] for u in updates], "o-", label="before the update")
+    value.plot(x, [u["value_loss"] for u in updates], "o-", label="after")
+    value.set(xlabel="update", ylabel="value loss (Huber, standardized)")
+    value.legend(fontsize=7)
+    epochs.bar(x, [u["epochs"] for u in updates], color=["C1" if u["stopped_early"] else "C0" for u in updates])
+    epochs.set(xlabel="update", ylabel="epochs run (orange: stopped at target_kl)")
+    fig.suptitle("MAPPO's policy updates: how far each moved the policy, and what the critics learned")
+    return fig
+
+
 def search_time_bars(
     ours: Mapping[str, Mapping[str, tuple[float, float]]],
     paper: Mapping[str, Mapping[str, tuple[float, float]]],

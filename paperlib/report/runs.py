@@ -97,8 +97,9 @@ def load_runs(runs_dir: Path, progress: Callable[[str], None] = print) -> list[R
             )
             continue
         run = Run(path, record, read_trials(path))
-        if run.record.get("tuner_options"):
-            progress(f"skipping {path}: an ablation ({run.record['tuner_options']}), not the paper's setting")
+        if run.record.get("tuner_options") or run.record.get("reuse_repeats"):
+            what = run.record.get("tuner_options") or "repeats not retrained"
+            progress(f"skipping {path}: an ablation ({what}), not the paper's setting")
             continue
         if run.record["method"] not in METHODS or run.record["dataset"] not in DATASETS:
             progress(

@@ -136,6 +136,26 @@ def describe_run(record: dict[str, Any]) -> str:
         ),
         ("incumbent", f"episode {best['index']}, validation accuracy {best['score']:.4f} at budget {best['budget']:g}"),
         ("configuration", ", ".join(f"{k} = {v:.4g}" for k, v in best["config"].items())),
+    ]
+    if "distinct_configurations" in record:  # runs recorded before repeats were counted lack it
+        reused = f", {record['reused']} of them not retrained (reuse_repeats)" if record.get("reuse_repeats") else ""
+        rows.append(
+            (
+                "distinct configurations",
+                f"{record['distinct_configurations']} ({record['repeats']} episodes repeat an earlier one{reused})",
+            )
+        )
+    training = record.get("training", {})
+    if training.get("updates"):
+        rows.append(
+            (
+                "policy updates",
+                f"{training['updates']}, approx-KL median {training['approx_kl']['median']:.3g} "
+                f"(max {training['approx_kl']['max']:.3g}, target {training['target_kl']}), clip fraction median "
+                f"{training['clip_fraction']['median']:.2f}, {training['stopped_early']} stopped early",
+            )
+        )
+    rows += [
         (
             "final (full budget, test set)",
             f"accuracy {_number(final['test_accuracy'])}, kappa {_number(final['kappa'])} ({final['status']})",

@@ -119,6 +119,17 @@ class Tuner(ABC):
         """Settings worth recording in ``run.json`` (library defaults, derived counts); JSON-serialisable."""
         return {}
 
+    def training_log(self) -> list[dict[str, Any]]:
+        """JSON-ready records of the method's own learning so far, one per step of it (MAPPO: one per policy update).
+
+        Recomputed exactly by :meth:`replay`, like the suggestions; methods that do not learn a model have none.
+        """
+        return []
+
+    def training_summary(self) -> dict[str, Any]:
+        """:meth:`training_log` in a few numbers, for ``run.json``; empty when there is nothing to summarise."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 (an optional hook, not abstract)
         """Release resources (threads, sockets). Safe to call twice."""
 

@@ -1,7 +1,9 @@
 """Cheap synthetic objectives over a search space, for fast tests and benchmarks of the tuners.
 
 They stand in for training a LeNet (seconds → microseconds) so the optimizers' own behaviour can be
-tested; they never replace the real trial in anything reported.
+tested; they never replace the real trial in anything reported. :class:`Bowl` is separable (each
+hyperparameter has its own best value); in :class:`Coupled` the best value of one hyperparameter
+depends on another's, as the best learning rate of a real network depends on its batch size.
 """
 
 from __future__ import annotations
@@ -59,4 +61,40 @@ class Bowl:
     @property
     def best_score(self) -> float:
         """The objective's maximum (at the optimum, full budget)."""
+        return self.ceiling
+
+
+@dataclass(frozen=True)
+class Coupled:
+    """An objective whose hyperparameters interact, over Table 2 (docs/decisions.md#mappo-critic).
+
+    In unit coordinates (:func:`unit`): the best ``hidden_size`` is ``1 - conv_size`` (small kernels
+    want wide layers), the best ``learning_rate`` is ``0.3 + 0.4 * batch_size`` (larger batches want
+    larger steps), the best ``dropout_rate`` is 0.25; kernel and batch size have no preference of
+    their own. ``score = ceiling * (1 - mean of the three squared misses)``, times Bowl's budget
+    factor. The maximum lies on MAPPO's grid (e.g. conv_size 2, hidden_size 1024, dropout_rate 0.6,
+    batch_size 24, learning_rate 0.00316), and no hyperparameter can be chosen well alone: a good
+    hidden size is good only for the kernel size chosen with it.
+    """
+
+    space: SearchSpace = TABLE2
+    """The space the objective is defined on (Table 2's names)."""
+    ceiling: float = 0.99
+    """Score on the ridge of best configurations, full budget."""
+    fidelity_gap: float = 0.1
+    """Relative score lost at budget 0 (linear in the budget)."""
+
+    def __call__(self, config: Mapping[str, Any], budget: float = 1.0) -> float:
+        u = unit(self.space, config)
+        misses = (
+            u["hidden_size"] - (1.0 - u["conv_size"]),
+            u["learning_rate"] - (0.3 + 0.4 * u["batch_size"]),
+            u["dropout_rate"] - 0.25,
+        )
+        distance = sum(m**2 for m in misses) / len(misses)
+        return self.ceiling * (1.0 - distance) * (1.0 - self.fidelity_gap * (1.0 - budget))
+
+    @property
+    def best_score(self) -> float:
+        """The objective's maximum (on the ridge, full budget)."""
         return self.ceiling

@@ -1,9 +1,10 @@
 """MAPPO's agents: who owns which hyperparameters, what each observes, and the actor and critic networks.
 
 docs/paper.md#reading-3: one agent per layer with hyperparameters (``conv``, ``dense``, ``optimizer``);
-agent i observes the action of agent i-1 (agent 0 a fixed start token) and the centralized critic sees
-the joint state. Actions are discrete (docs/paper.md#reading-4): every hyperparameter an agent owns is one
-categorical head over :meth:`Hyperparameter.grid`.
+agent i observes the action of agent i-1 (agent 0 a fixed start token), and each agent has its own
+critic, centralized: it sees the joint state (docs/decisions.md#mappo-critic). Actions are discrete
+(docs/paper.md#reading-4): every hyperparameter an agent owns is one categorical head over
+:meth:`Hyperparameter.grid`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ LAYER_GROUPS: dict[str, tuple[str, ...]] = {
 
 GROUPINGS = ("layers", "per_hyperparameter", "single")
 """Named groupings: the paper's layers, and the two ablations (one agent per hyperparameter; one agent, i.e. plain PPO)."""
+
+CRITICS = ("per_agent", "shared", "independent")
+"""Who scores the actors (docs/decisions.md#mappo-critic): one centralized critic per agent (the paper's
+reading, the default), one centralized critic shared by all agents (told whose value by the agent's
+index), or one critic per agent that sees only its agent's observation (independent PPO, an ablation)."""
+
+OBSERVATIONS = ("previous", "none")
+"""What an actor observes: the previous agent's action (the paper's), or nothing but the start token (an ablation)."""
 
 Choice = tuple[int, ...]
 """One agent's action: a grid index per hyperparameter it owns."""
@@ -90,24 +99,32 @@ class Agent:
 
 
 class Team:
-    """The agents in acting order, and the tensors they and the critic see."""
+    """The agents in acting order, and the tensors their actors and critics see."""
 
-    def __init__(self, space: SearchSpace, groups: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, space: SearchSpace, groups: Mapping[str, Sequence[str]], observe: str = "previous") -> None:
+        if observe not in OBSERVATIONS:
+            raise ValueError(f"observe must be one of {list(OBSERVATIONS)}, got {observe!r}")
         self.agents = tuple(Agent(name, tuple(space[n] for n in names)) for name, names in groups.items())
+        self.observe = observe
         # An observation is the previous agent's one-hot action padded to a common width, plus one
         # slot that only the start token sets (so it is distinct from every action).
         self.action_width = max(sum(agent.head_sizes) for agent in self.agents)
         self.obs_dim = self.action_width + 1
-        # The joint state: every agent's action slot (zeros until it has acted) and the acting agent's index.
-        self.state_dim = sum(sum(agent.head_sizes) for agent in self.agents) + len(self.agents)
+        # The joint state: every agent's action slot, zeros until it has acted.
+        self.joint_dim = sum(sum(agent.head_sizes) for agent in self.agents)
+        # The shared critic's input adds the acting agent's index.
+        self.state_dim = self.joint_dim + len(self.agents)
 
     def __len__(self) -> int:
         return len(self.agents)
 
     def observation(self, index: int, previous: Choice | None) -> Tensor:
-        """What agent ``index`` observes: the start token for agent 0, else agent ``index-1``'s action ``previous``."""
+        """What agent ``index`` observes: the start token for agent 0, else agent ``index-1``'s action ``previous``.
+
+        With ``observe="none"`` every agent observes the start token.
+        """
         obs = torch.zeros(self.obs_dim)
-        if index == 0:
+        if index == 0 or self.observe == "none":
             obs[-1] = 1.0
         else:
             action = self.agents[index - 1].one_hot(previous)
@@ -118,18 +135,34 @@ class Team:
         """Every agent's observation in one episode of joint action ``episode``, shape ``(agents, obs_dim)``."""
         return torch.stack([self.observation(i, episode[i - 1] if i else None) for i in range(len(self))])
 
-    def states(self, episode: Sequence[Choice]) -> Tensor:
-        """The centralized critic's input when each agent acts, shape ``(agents, state_dim)``.
+    def joint_states(self, episode: Sequence[Choice]) -> Tensor:
+        """The joint state when each agent acts, shape ``(agents, joint_dim)``: a per-agent critic's input.
 
-        Row i holds the actions of agents ``0..i-1`` (the observations of agents ``1..i``), zeros for
-        the agents still to act, then agent i's index one-hot.
+        Row i holds the actions of agents ``0..i-1`` in acting order (one-hot), zeros for the agents
+        still to act: everything decided so far in the episode.
         """
         actions = [agent.one_hot(choice) for agent, choice in zip(self.agents, episode)]
-        rows = []
-        for i in range(len(self)):
-            seen = [a if j < i else torch.zeros_like(a) for j, a in enumerate(actions)]
-            rows.append(torch.cat(seen + [torch.nn.functional.one_hot(torch.tensor(i), len(self)).float()]))
+        rows = [
+            torch.cat([a if j < i else torch.zeros_like(a) for j, a in enumerate(actions)]) for i in range(len(self))
+        ]
         return torch.stack(rows)
+
+    def states(self, episode: Sequence[Choice]) -> Tensor:
+        """The shared critic's input when each agent acts, shape ``(agents, state_dim)``: the joint state, then agent i's index one-hot."""
+        index = torch.eye(len(self))
+        return torch.cat([self.joint_states(episode), index], dim=1)
+
+    def critic_dim(self, critic: str) -> int:
+        """Input width of one critic of kind ``critic`` (one of :data:`CRITICS`)."""
+        return {"per_agent": self.joint_dim, "shared": self.state_dim, "independent": self.obs_dim}[critic]
+
+    def critic_inputs(self, episode: Sequence[Choice], critic: str) -> Tensor:
+        """What the critic(s) of kind ``critic`` see when each agent acts, shape ``(agents, critic_dim)``."""
+        if critic == "per_agent":
+            return self.joint_states(episode)
+        if critic == "shared":
+            return self.states(episode)
+        return self.observations(episode)
 
     def config(self, episode: Sequence[Choice]) -> dict[str, Any]:
         """The configuration the agents produced together."""
@@ -170,7 +203,7 @@ class Actor(nn.Module):
 
 
 class Critic(nn.Module):
-    """The centralized critic: joint state -> value of the (standardized) shared reward."""
+    """A critic: its input (joint state, or an agent's observation) -> value of the (standardized) shared reward."""
 
     def __init__(self, state_dim: int, hidden: int, generator: torch.Generator) -> None:
         super().__init__()

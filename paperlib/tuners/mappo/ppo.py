@@ -75,3 +75,18 @@ def huber(error: Tensor, delta: float) -> Tensor:
     """
     small = error.abs() <= delta
     return torch.where(small, error**2 / 2, delta * (error.abs() - delta / 2))
+
+
+def approx_kl(logratio: Tensor) -> Tensor:
+    """How far the policy has moved from the one that sampled the rollout: CleanRL's ``approx_kl``.
+
+    ``mean((r - 1) - log r)`` with ``log r = new log-prob - old log-prob`` of the sampled actions: an
+    unbiased, never negative estimate of KL(old || new) (Schulman, "Approximating KL divergence", 2020;
+    the ``k3`` estimator), 0 exactly when nothing moved.
+    """
+    return ((logratio.exp() - 1.0) - logratio).mean()
+
+
+def clip_fraction(ratio: Tensor, clip_coef: float) -> Tensor:
+    """The share of probability ratios outside ``[1 - clip_coef, 1 + clip_coef]`` (CleanRL's ``clipfrac``)."""
+    return ((ratio - 1.0).abs() > clip_coef).float().mean()

@@ -1,8 +1,10 @@
 """The paper's method: hyperparameter search by multi-agent PPO (MAPPO), one episode per configuration.
 
 In an episode the agents act in order, each given the previous agent's action; the configuration's
-validation accuracy is the reward they share. After every rollout the actors and the centralized
-critic take a PPO update: centralized training, decentralized execution (docs/paper.md#reading-3).
+validation accuracy is the reward they share. After every rollout but the last the actors and their
+centralized critics take a PPO update, which stops early when the policy has moved ``target_kl``
+from the one that sampled the rollout: centralized training, decentralized execution
+(docs/paper.md#reading-3). Every update leaves a record of how far it moved (:meth:`MAPPOTuner.training_log`).
 """
 
 from __future__ import annotations
@@ -12,13 +14,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from paperlib.errors import TunerError, check_int
 from paperlib.space import TABLE2, SearchSpace
 from paperlib.tuners.base import Suggestion, Tuner
 from paperlib.tuners.mappo import ppo
-from paperlib.tuners.mappo.agents import Actor, Choice, Critic, Team, resolve_groups
+from paperlib.tuners.mappo.agents import CRITICS, GROUPINGS, OBSERVATIONS, Actor, Choice, Critic, Team, resolve_groups
+from paperlib.tuners.mappo.stats import summarize_updates
+
+TARGET_KL = 0.02
+"""Default ``target_kl`` (docs/decisions.md#mappo-trust-region)."""
+
+
+def streams(seed: int, n: int = 3) -> list[torch.Generator]:
+    """``n`` independent torch generators from one seed (numpy's ``SeedSequence.spawn``): initialisation, sampling, minibatch order."""
+    children = np.random.SeedSequence(seed % 2**64).spawn(n)
+    return [torch.Generator().manual_seed(int(c.generate_state(1, np.uint64)[0])) for c in children]
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,11 @@ class MAPPOConfig:
     norm_adv: bool = True
     """Normalize advantages over the whole rollout, all agents together (on-policy; CleanRL does it per minibatch)."""
     hidden_size: int = 32
-    """Width of the hidden ReLU layers of actors (one) and critic (two); why 32: docs/decisions.md#mappo-networks."""
+    """Width of the hidden ReLU layers of actors (one) and critics (two); why 32: docs/decisions.md#mappo-networks."""
+    target_kl: float | None = TARGET_KL
+    """The trust region: an update stops before the step that would start from a policy whose approx-KL
+    (CleanRL's estimator) from the rollout's policy exceeds it; None: every epoch runs (CleanRL's default).
+    Chosen on synthetic objectives only: docs/decisions.md#mappo-trust-region."""
 
     def __post_init__(self) -> None:
         for name in ("rollout_episodes", "update_epochs", "num_minibatches", "hidden_size"):
@@ -64,6 +81,8 @@ class MAPPOConfig:
         for name in ("learning_rate", "adam_eps", "clip_coef", "huber_delta", "max_grad_norm"):
             if not getattr(self, name) > 0:
                 raise TunerError(f"MAPPOConfig.{name} must be positive, got {getattr(self, name)!r}")
+        if self.target_kl is not None and not self.target_kl > 0:
+            raise TunerError(f"MAPPOConfig.target_kl must be positive or None, got {self.target_kl!r}")
 
 
 class MAPPOTuner(Tuner):
@@ -72,6 +91,9 @@ class MAPPOTuner(Tuner):
     ``groups`` says which agent owns which hyperparameters: ``"layers"`` (the paper's three agents,
     the default for Table 2), ``"per_hyperparameter"`` (the default for any other space),
     ``"single"`` (one agent: plain PPO), or a mapping agent name -> hyperparameter names, in acting order.
+    ``critic`` says who scores the actors: ``"per_agent"`` (one centralized critic per agent, the
+    paper's reading), ``"shared"`` (one centralized critic for all) or ``"independent"`` (one critic per
+    agent on its own observation); ``observe="none"`` hides the previous agent's action from the actors.
     """
 
     name = "mappo"
@@ -83,6 +105,8 @@ class MAPPOTuner(Tuner):
         episodes: int = 200,
         config: MAPPOConfig | Mapping[str, Any] | None = None,
         groups: str | Mapping[str, Sequence[str]] | None = None,
+        critic: str = "per_agent",
+        observe: str = "previous",
     ) -> None:
         super().__init__(space, seed, episodes)
         if isinstance(config, Mapping):  # e.g. the "config" of a run record's describe()
@@ -91,29 +115,35 @@ class MAPPOTuner(Tuner):
                 raise TunerError(f"unknown MAPPOConfig field {unknown[0]!r}")
             config = MAPPOConfig(**config)
         self.config = config if config is not None else MAPPOConfig()
+        for value, known, what in ((critic, CRITICS, "critic"), (observe, OBSERVATIONS, "observe")):
+            if value not in known:
+                raise TunerError(f"unknown {what} {value!r}; choose one of {list(known)}")
         try:
             self.groups = resolve_groups(space, groups)
         except ValueError as error:
             raise TunerError(str(error)) from None
-        self.team = Team(space, self.groups)
-        # Local generators only: the global torch RNG and thread settings are left alone.
-        init = torch.Generator().manual_seed(seed)
+        self.critic_kind, self.observe = critic, observe
+        self.team = Team(space, self.groups, observe)
+        # Local generators only, one stream each: the global torch RNG and thread settings are left alone.
+        init, self._sampler, self._shuffler = streams(seed)
+        hidden = self.config.hidden_size
         self.actors = torch.nn.ModuleList(
-            Actor(self.team.obs_dim, agent.head_sizes, self.config.hidden_size, init) for agent in self.team.agents
+            Actor(self.team.obs_dim, a.head_sizes, hidden, init) for a in self.team.agents
         )
-        self.critic = Critic(self.team.state_dim, self.config.hidden_size, init)
+        n_critics = 1 if critic == "shared" else len(self.team)
+        self.critics = torch.nn.ModuleList(Critic(self.team.critic_dim(critic), hidden, init) for _ in range(n_critics))
         self.optimizer = torch.optim.Adam(
-            [*self.actors.parameters(), *self.critic.parameters()],
+            [*self.actors.parameters(), *self.critics.parameters()],
             lr=self.config.learning_rate,
             eps=self.config.adam_eps,
         )
-        self._sampler = torch.Generator().manual_seed(seed)  # actions, drawn one episode at a time
-        self._shuffler = init  # minibatch order in the updates
         self._rollout: list[tuple[Suggestion, list[Choice]]] = []  # handed out in this rollout, in order
         self._scores: dict[int, float] = {}  # index -> score told, for this rollout
         self._next_index = 0
         self.updates = 0
         """PPO updates done so far."""
+        self.update_log: list[dict[str, Any]] = []
+        """One record per update: epochs run, approx-KL, clip fraction, entropy per agent, value loss."""
 
     # --- decentralized execution -------------------------------------------------------------------
 
@@ -156,7 +186,9 @@ class MAPPOTuner(Tuner):
         self._record(suggestion, score)
         self._scores[suggestion.index] = float(score)
         if len(self._scores) == self.config.rollout_episodes:
-            self._update()
+            # No update after the search's last episode: no suggestion would ever come from it.
+            if len(self.result.history) != self.episodes:
+                self._update()
             self._rollout, self._scores = [], {}
 
     # --- centralized training ----------------------------------------------------------------------
@@ -174,13 +206,19 @@ class MAPPOTuner(Tuner):
             entropies.append(sum(ppo.categorical_entropy(logit) for logit in logits))
         return torch.stack(logprobs, dim=1), torch.stack(entropies, dim=1)
 
+    def _values(self, b_inputs: torch.Tensor) -> torch.Tensor:
+        """Every agent's value, shape ``(episodes, agents)``, from the critics' inputs ``(episodes, agents, dim)``."""
+        if self.critic_kind == "shared":
+            return self.critics[0](b_inputs)
+        return torch.stack([critic(b_inputs[:, i]) for i, critic in enumerate(self.critics)], dim=1)
+
     def _update(self) -> None:
-        """One PPO update of all actors and the critic on the rollout just completed."""
+        """One PPO update of all actors and critics on the rollout just completed, and its record in :attr:`update_log`."""
         cfg = self.config
         episodes = [episode for _, episode in self._rollout]
         rewards = torch.tensor([self._scores[s.index] for s, _ in self._rollout])
         b_obs = torch.stack([self.team.observations(e) for e in episodes])  # (K, agents, obs_dim)
-        b_states = torch.stack([self.team.states(e) for e in episodes])  # (K, agents, state_dim)
+        b_inputs = torch.stack([self.team.critic_inputs(e, self.critic_kind) for e in episodes])  # (K, agents, dim)
         b_actions = [torch.tensor([e[i] for e in episodes]) for i in range(len(self.team))]  # per agent (K, heads)
 
         # Shared reward, standardized by the running statistics of every reward so far (on-policy's ValueNorm).
@@ -188,31 +226,77 @@ class MAPPOTuner(Tuner):
         b_returns = ppo.standardize_rewards(rewards, seen).unsqueeze(1).expand(-1, len(self.team))
         # The behaviour policy is the current one: the parameters have not moved since the rollout began.
         with torch.no_grad():
-            b_logprobs, _ = self._evaluate(b_obs, b_actions)
-            b_values = self.critic(b_states)
-        # Advantage of each agent = shared return minus its own centralized value baseline.
+            b_logprobs, entropy_before = self._evaluate(b_obs, b_actions)
+            b_values = self._values(b_inputs)
+        # Advantage of each agent = shared return minus its own critic's value.
         b_advantages = b_returns - b_values
         if cfg.norm_adv:
             b_advantages = ppo.normalize_advantages(b_advantages)
 
+        kl_per_epoch, clip_per_epoch, epochs, stopped = [], [], 0, False
         for _ in range(cfg.update_epochs):
             order = torch.randperm(len(episodes), generator=self._shuffler)
+            kls, clips = [], []
             for mb in torch.tensor_split(order, cfg.num_minibatches):
-                # Policy loss: each agent's probability ratio in the clipped surrogate (PPO eq. 7).
                 newlogprob, entropy = self._evaluate(b_obs[mb], [a[mb] for a in b_actions])
-                ratio = (newlogprob - b_logprobs[mb]).exp()
+                logratio = newlogprob - b_logprobs[mb]
+                ratio = logratio.exp()
+                with torch.no_grad():  # how far the policy has moved before this step (CleanRL's approx_kl, clipfrac)
+                    kls.append(float(ppo.approx_kl(logratio)))
+                    clips.append(float(ppo.clip_fraction(ratio, cfg.clip_coef)))
+                stopped = cfg.target_kl is not None and kls[-1] > cfg.target_kl
+                if stopped:
+                    break  # the trust region: no step from a policy already target_kl away
+                # Policy loss: each agent's probability ratio in the clipped surrogate (PPO eq. 7).
                 pg_loss = ppo.clipped_surrogate(ratio, b_advantages[mb], cfg.clip_coef)
-                # Value loss: Huber between the centralized critic and the shared return (on-policy).
-                v_loss = ppo.huber(self.critic(b_states[mb]) - b_returns[mb], cfg.huber_delta).mean()
+                # Value loss: Huber between each agent's critic and the shared return (on-policy).
+                v_loss = ppo.huber(self._values(b_inputs[mb]) - b_returns[mb], cfg.huber_delta).mean()
                 loss = pg_loss - cfg.ent_coef * entropy.mean() + cfg.vf_coef * v_loss
 
                 self.optimizer.zero_grad()
                 loss.backward()
-                # Gradient clipping per network, as on-policy clips actor and critic separately.
+                # Gradient clipping per kind of network, as on-policy clips actor and critic separately.
                 torch.nn.utils.clip_grad_norm_(self.actors.parameters(), cfg.max_grad_norm)
-                torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
+                torch.nn.utils.clip_grad_norm_(self.critics.parameters(), cfg.max_grad_norm)
                 self.optimizer.step()
+            kl_per_epoch.append(sum(kls) / len(kls))
+            clip_per_epoch.append(sum(clips) / len(clips))
+            if stopped:
+                break
+            epochs += 1
         self.updates += 1
+        self.update_log.append(
+            self._update_record(b_obs, b_actions, b_logprobs, b_inputs, b_returns, entropy_before, b_values)
+            | {"epochs": epochs, "stopped_early": stopped}
+            | {"approx_kl_per_epoch": _rounded(kl_per_epoch), "clip_fraction_per_epoch": _rounded(clip_per_epoch)}
+        )
+
+    def _update_record(self, b_obs, b_actions, b_logprobs, b_inputs, b_returns, entropy_before, b_values) -> dict:
+        """Where the update left the policy and critics, measured on the rollout it learned from."""
+        with torch.no_grad():
+            newlogprob, entropy = self._evaluate(b_obs, b_actions)
+            logratio = newlogprob - b_logprobs
+            value_after = ppo.huber(self._values(b_inputs) - b_returns, self.config.huber_delta).mean()
+        value_before = ppo.huber(b_values - b_returns, self.config.huber_delta).mean()
+        names = [agent.name for agent in self.team.agents]
+        return {
+            "update": self.updates,
+            "after_episode": len(self.result.history),
+            "approx_kl": _rounded(float(ppo.approx_kl(logratio))),
+            "clip_fraction": _rounded(float(ppo.clip_fraction(logratio.exp(), self.config.clip_coef))),
+            "entropy_before": dict(zip(names, _rounded(entropy_before.mean(0).tolist()))),
+            "entropy": dict(zip(names, _rounded(entropy.mean(0).tolist()))),
+            "value_loss_before": _rounded(float(value_before)),
+            "value_loss": _rounded(float(value_after)),
+        }
+
+    def training_log(self) -> list[dict[str, Any]]:
+        """One JSON-ready record per PPO update (:attr:`update_log`); a run directory keeps it as ``updates.jsonl``."""
+        return list(self.update_log)
+
+    def training_summary(self) -> dict[str, Any]:
+        """The updates in a few numbers, for ``run.json`` (:func:`paperlib.tuners.mappo.stats.summarize_updates`)."""
+        return summarize_updates(self.update_log, self.config.target_kl)
 
     def policy(self, agent: int = 0, previous: Choice | None = None) -> list[torch.Tensor]:
         """Agent ``agent``'s probabilities over each head's grid, given the previous agent's action (for inspection)."""
@@ -222,9 +306,27 @@ class MAPPOTuner(Tuner):
             ]
 
     def describe(self) -> dict[str, Any]:
-        """The PPO settings, the agents and what they own, and the number of updates the budget allows."""
+        """The PPO settings, the agents and what they own, their critics, and the number of updates the budget allows."""
         return {
             "config": asdict(self.config),
             "groups": {name: list(names) for name, names in self.groups.items()},
-            "updates": self.episodes // self.config.rollout_episodes,
+            "critic": self.critic_kind,
+            "observe": self.observe,
+            "updates": (self.episodes - 1) // self.config.rollout_episodes,  # none after the last episode
         }
+
+
+def options(agents: str = "layers", critic: str = "per_agent") -> dict[str, str]:
+    """MAPPO's tuner options as a run records them: only those that differ from the paper's reading, so a
+    default run has none and is a row of the tables, while an ablation is a run of its own."""
+    for value, known, what in ((agents, GROUPINGS, "agents"), (critic, CRITICS, "critic")):
+        if value not in known:
+            raise TunerError(f"unknown {what} {value!r}; choose one of {list(known)}")
+    return ({"groups": agents} if agents != "layers" else {}) | ({"critic": critic} if critic != "per_agent" else {})
+
+
+def _rounded(values: Any, digits: int = 6) -> Any:
+    """A float, or a list of them, to ``digits`` significant digits (the records stay readable)."""
+    if isinstance(values, list):
+        return [_rounded(v, digits) for v in values]
+    return float(f"{values:.{digits}g}")
