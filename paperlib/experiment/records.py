@@ -1,14 +1,15 @@
 """Run records: the only module that writes results.
 
 A run directory holds ``trials.jsonl`` (append-only, one line per evaluation, each flushed and
-fsynced), ``run.json`` (settings and summary, replaced atomically) and ``.lock`` while a process
-owns it. Every whole-file write goes to a temporary file that is renamed into place, so no reader
+fsynced), ``run.json`` (settings and summary, replaced atomically), ``search.log`` (the search's
+progress lines, for people) and ``.lock`` while a process owns it. Every whole-file write goes to a temporary file that is renamed into place, so no reader
 ever sees half a file; a torn last line of ``trials.jsonl`` (the writer died mid-line) is dropped
 when the run is read back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -19,7 +20,7 @@ from typing import Any
 
 from paperlib.errors import RecordError
 
-TRIALS, RUN, LOCK = "trials.jsonl", "run.json", ".lock"
+TRIALS, RUN, LOG, LOCK = "trials.jsonl", "run.json", "search.log", ".lock"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -140,6 +141,12 @@ class RunDirectory:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+    def append_log(self, line: str) -> None:
+        """Append one progress line to ``search.log``, stamped with the UTC time."""
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with open(self.path / LOG, "a", encoding="utf-8") as handle:
+            handle.write(f"{stamp} {line}\n")
 
     def read_run(self) -> dict[str, Any] | None:
         """``run.json``, or None when it is not there yet."""
