@@ -1,4 +1,4 @@
-"""Figure 2 and the convergence plots say what they draw: units, seeds, error bars only where there is a spread."""
+"""What a reader sees: figures that say their units, seeds and error bars; Table 2 and the claims as tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from matplotlib.container import BarContainer
 
+from paperlib import paths
 from paperlib.report import figures as plots
+from paperlib.report.notebook import claims_table, space_table
+from paperlib.report.runs import load_runs
+from paperlib.report.tables import table_rows
+from paperlib.space import TABLE2
+
+QUICK = paths.RESULTS / "quick" / "runs"
 
 PAPER = {
     "mnist": {"RS": (2.0, None), "MAPPO": (1.0, None)},
@@ -49,3 +56,26 @@ def test_convergence_says_how_many_seeds_each_curve_is():
     fig = plots.convergence(curves, "MNIST: convergence", "one seed per method")
     assert fig._suptitle.get_text() == "MNIST: convergence; one seed per method"
     assert all("mean" not in ax.get_ylabel() + ax.get_xlabel() for ax in fig.axes)
+
+
+def test_table2_shows_each_hyperparameters_range_and_mappos_grid():
+    lines = space_table(TABLE2).splitlines()
+    assert len(lines) == 2 + len(TABLE2)
+    assert "| `conv_size` | int | 2 – 7 | linear | 6: 2, 3, 4, 5, 6, 7 |" in lines  # six values, not "grid_size 9"
+    assert lines[-1].startswith("| `learning_rate` | float | 0.0001 – 0.1 | log | 9: 0.0001,")
+
+
+def test_the_claims_table_reads_the_committed_quick_tables():
+    runs = load_runs(QUICK, progress=lambda line: None)
+    rows = {r["method"]: r for r in table_rows(runs, "mnist")}
+    others = [r["search_hours"].mean for name, r in rows.items() if name != "MAPPO"]
+    ratio = rows["MAPPO"]["search_hours"].mean / (sum(others) / len(others))
+    best = max(rows.values(), key=lambda r: r["test_accuracy"].mean)["method"]
+    table = claims_table(QUICK)
+    halves = "yes" if ratio <= 0.6 else "no"
+    assert (
+        f"| Table 3: MNIST: MAPPO about halves the search time | 0.41 of the others' mean | {ratio:.2f} of the others' mean | {halves} |"
+        in table
+    )
+    assert f"| Table 3: MNIST: MAPPO has the best test accuracy | yes | {best} (" in table
+    assert len(table.splitlines()) == 2 + 6
