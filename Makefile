@@ -74,9 +74,11 @@ $(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) | $(INSTALLED)
 reproduce: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
 	$(MANIFEST) --command "make reproduce PROFILE=$(PROFILE)"
 
-# JupyterLab on notebooks/, with the venv's kernel (it imports this checkout's paperlib).
+# JupyterLab on notebooks/, with the venv's kernel (it imports this checkout's paperlib);
+# e.g. LAB_FLAGS="--no-browser --allow-root" in a container.
+LAB_FLAGS ?=
 lab: $(INSTALLED) data
-	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks
+	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks $(LAB_FLAGS)
 
 # Every executed notebook of $(OUT) rendered to HTML beside it, for readers without Jupyter.
 EXECUTED = $(shell find $(OUT) -name '*.ipynb' ! -name '*.part.ipynb' 2>/dev/null)
