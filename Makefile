@@ -50,7 +50,7 @@ endif
 # the target, renamed into place only when the search completed. Its prerequisites are order-only:
 # once it is there the run is complete and is never redone (delete the run directory to redo it).
 notebook_for = notebooks/$(if $(filter mappo,$(1)),02_mappo,03_baselines).ipynb
-$(OUT)/runs/%/search.ipynb: | $(INSTALLED) data
+$(OUT)/runs/%/search.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
 	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(word 2,$(subst /, ,$*)) \
@@ -58,7 +58,7 @@ $(OUT)/runs/%/search.ipynb: | $(INSTALLED) data
 	mv $(@D)/search.part.ipynb $@
 
 # The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
-$(OUT)/data_and_lenet.ipynb: | $(INSTALLED) data
+$(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(PROFILE)
 	mv $@.part.ipynb $@
