@@ -1,6 +1,8 @@
-# The two commands of the README: `make test` and `make reproduce`. Each installs what it needs.
+# The README's commands. Each installs what it needs.
 #   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
-#   make test [DATA_DIR=...]      make bench      make clean
+#   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make lock    make clean
+# A rerun never rewrites committed results: a complete search (its executed notebook is there) is
+# skipped, and the tables, figures and MANIFEST are rebuilt only when a result file changed.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,13 +14,14 @@ DATA := $(abspath $(DATA_DIR))
 # which beats this assignment; an OUT in the environment does not) writes the same files elsewhere.
 OUT := results/$(PROFILE)
 PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-cell-execute
+MANIFEST := $(PY) -m paperlib manifest --out $(OUT)
 export DATA_DIR := $(DATA)
-PAPERLIB := $(shell find paperlib -name '*.py')
 
-.PHONY: test reproduce bench clean data
+.PHONY: test reproduce lab html ablation bench lock clean data
 .DELETE_ON_ERROR:
 
-# The environment: a venv with the exact pins of requirements.txt, and paperlib installed editable.
+# The environment: a venv with the exact pins of requirements.txt (the lock, universal across
+# platforms; compiled from requirements.in by `make lock`), and paperlib installed editable.
 $(INSTALLED): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (set PYTHON=...)"'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,32 +47,64 @@ include $(OUT)/plan.mk
 endif
 
 # One search per (dataset, method, seed), executed through its notebook; the executed notebook is
-# the target, renamed into place only when it succeeded, so an interrupted run resumes next time.
+# the target, renamed into place only when the search completed. Its prerequisites are order-only:
+# once it is there the run is complete and is never redone (delete the run directory to redo it).
 notebook_for = notebooks/$(if $(filter mappo,$(1)),02_mappo,03_baselines).ipynb
-$(OUT)/runs/%/search.ipynb: $(INSTALLED) notebooks/02_mappo.ipynb notebooks/03_baselines.ipynb $(PAPERLIB)
+$(OUT)/runs/%/search.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
 	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(word 2,$(subst /, ,$*)) \
-	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) \
-	  -p data_dir $(DATA) -p run_dir $(abspath $(@D))
+	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) -p run_dir $(@D)
 	mv $(@D)/search.part.ipynb $@
 
 # The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
-$(OUT)/data_and_lenet.ipynb: $(INSTALLED) notebooks/01_data_and_lenet.ipynb $(PAPERLIB)
+$(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
-	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(PROFILE) -p data_dir $(DATA)
+	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(PROFILE)
 	mv $@.part.ipynb $@
 
-# Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/.
-$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figures.ipynb $(wildcard paperlib/report/*.py)
-	$(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
-	  -p runs_dir $(abspath $(OUT)/runs) -p out_dir $(abspath $(OUT)) -p profile $(PROFILE)
-	mv $@.part.ipynb $@
+# Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/. Executed only
+# when the MANIFEST does not verify (a run was added or changed): file times alone cannot tell, since
+# a fresh clone gives every file the time of the checkout.
+$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) | $(INSTALLED)
+	@if $(MANIFEST) --check >/dev/null 2>&1; then echo "$(OUT): every result as in its MANIFEST"; touch $@; else \
+	  set -x; $(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
+	    -p profile $(PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && mv $@.part.ipynb $@; fi
 
 reproduce: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
+	$(MANIFEST) --command "make reproduce PROFILE=$(PROFILE)"
 
+# JupyterLab on notebooks/, with the venv's kernel (it imports this checkout's paperlib);
+# e.g. LAB_FLAGS="--no-browser --allow-root" in a container.
+LAB_FLAGS ?=
+lab: $(INSTALLED) data
+	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks $(LAB_FLAGS)
+
+# Every executed notebook of $(OUT) rendered to HTML beside it, for readers without Jupyter.
+EXECUTED = $(shell find $(OUT) -name '*.ipynb' ! -name '*.part.ipynb' 2>/dev/null)
+html: $(EXECUTED:.ipynb=.html)
+	$(MANIFEST) --command "make html PROFILE=$(PROFILE)"
+$(OUT)/%.html: $(OUT)/%.ipynb | $(INSTALLED)
+	$(PY) -m jupyter nbconvert --to html --log-level WARN $<
+
+# The agent-count ablation on MNIST, seed 0 (docs/paper.md#reading-3): one agent per hyperparameter,
+# and a single agent (plain PPO). Kept out of the tables; a complete run is only read back.
+ABLATIONS := $(foreach agents,per_hyperparameter single,$(OUT)/ablations/mnist/mappo_$(agents)/seed0)
+.PHONY: $(ABLATIONS)
+$(ABLATIONS): | $(INSTALLED) data
+	$(PY) -m paperlib search --method mappo --agents $(patsubst mappo_%,%,$(notdir $(@D))) --dataset mnist \
+	  --profile $(PROFILE) --seed 0 --data-dir $(DATA) --out $@
+ablation: $(ABLATIONS)
+	$(MANIFEST) --command "make ablation PROFILE=$(PROFILE)"
+
+# The benchmark, one folder per machine (results/bench/<machine>/, committed).
+MACHINE ?= $(shell uname -m)-$(shell nproc)cores
 bench: $(INSTALLED) data
-	$(PY) -m paperlib bench --out results/bench
+	$(PY) -m paperlib bench --out results/bench/$(MACHINE)
+
+# Recompile the lock from requirements.in for every platform (needs uv: https://docs.astral.sh/uv/).
+lock:
+	uv pip compile --universal --python-version 3.11.5 requirements.in -o requirements.txt
 
 clean:
-	rm -rf results/smoke results/bench .pytest_cache
+	rm -rf results/smoke .pytest_cache

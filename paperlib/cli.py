@@ -115,6 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="build Tables 3-4 and the figures from run directories")
     report.add_argument("--runs", required=True, help="folder searched recursively for run directories")
     report.add_argument("--out", required=True, help="folder for tables/ and figures/")
+
+    manifest = commands.add_parser("manifest", help="write (or --check) the MANIFEST of a results folder")
+    manifest.add_argument("--out", required=True, help="the results folder, e.g. results/quick")
+    manifest.add_argument("--check", action="store_true", help="verify the MANIFEST instead of writing it")
+    manifest.add_argument(
+        "--command", dest="made_by", default="python -m paperlib manifest", help="the command that made the files"
+    )
     return parser
 
 
@@ -123,7 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "search":
             return _search(args)
-        return {"trial": _trial, "data": _data, "plan": _plan, "report": _report, "bench": _bench}[args.command](args)
+        return {
+            "trial": _trial,
+            "data": _data,
+            "plan": _plan,
+            "report": _report,
+            "bench": _bench,
+            "manifest": _manifest,
+        }[args.command](args)
     except PaperlibError as error:  # the input is wrong: one line, never a traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -206,10 +220,24 @@ def _trial(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from paperlib.report.tables import build_report
+    from paperlib.report.build import build_report
 
     for path in build_report(Path(args.runs), Path(args.out)):
         print(path)
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from paperlib.experiment import manifest
+
+    out = Path(args.out)
+    if args.check:
+        manifest.check(out)
+        print(f"{args.out}/MANIFEST verifies")
+    elif manifest.write(out, args.made_by):
+        print(f"{args.out}/MANIFEST written")
+    else:
+        print(f"{args.out}/MANIFEST unchanged: every result file is as recorded")
     return 0
 
 

@@ -1,9 +1,11 @@
-"""The two install routes pin the same versions; a requested device is resolved or refused in one line."""
+"""The lock pins every platform (CUDA only on Linux) and conda installs it with the project; a requested device is resolved or refused in one line."""
 
 import re
 
 import pytest
 import torch
+import yaml
+from packaging.markers import Marker
 
 from paperlib.errors import DeviceError
 from paperlib.lenet.device import resolve_device
@@ -11,16 +13,47 @@ from paperlib.paths import ROOT
 
 
 def pins(text):
-    return dict(re.findall(r"^\s*(?:-\s*)?([A-Za-z0-9_.\-]+)==([^\s#]+)\s*$", text, re.M))
+    """``{name: (version, marker)}`` of the ``name==version [; marker]`` lines of a lock."""
+    found = re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)\s*(?:;\s*(.+?))?\s*$", text, re.M)
+    return {name.lower().replace("_", "-"): (version, marker or "") for name, version, marker in found}
 
 
-def test_environment_yml_pins_what_requirements_txt_pins():
-    requirements = pins((ROOT / "requirements.txt").read_text())
-    environment = pins((ROOT / "environment.yml").read_text())
-    assert requirements == environment
-    for name in ("torch", "torchvision", "hyperopt", "hpbandster", "papermill", "scikit-learn", "pytest"):
-        assert name in requirements, name
-    assert requirements["torch"] == "2.14.1" and requirements["hyperopt"] == "0.3.0"
+def test_the_lock_pins_every_package_and_cuda_only_with_a_platform_marker():
+    lock = pins((ROOT / "requirements.txt").read_text())
+    for name in ("torch", "torchvision", "hyperopt", "hpbandster", "papermill", "scikit-learn", "pytest", "tqdm"):
+        assert name in lock, name
+    assert lock["torch"][0] == "2.14.1" and lock["torchvision"][0] == "0.29.1" and lock["hyperopt"][0] == "0.3.0"
+    cuda = {name: marker for name, (_, marker) in lock.items() if name.startswith(("nvidia-", "cuda-", "triton"))}
+    assert cuda, "torch's Linux wheels need CUDA packages: the lock should list them"
+    assert all("sys_platform == 'linux'" in marker for marker in cuda.values()), cuda
+
+
+def test_the_lock_holds_every_direct_need_at_its_pinned_version():
+    direct = pins((ROOT / "requirements.in").read_text())
+    lock = pins((ROOT / "requirements.txt").read_text())
+    assert {name: lock[name][0] for name in direct} == {name: version for name, (version, _) in direct.items()}
+
+
+@pytest.mark.parametrize(
+    "platform, machine, with_cuda",
+    [("linux", "x86_64", True), ("linux", "aarch64", True), ("darwin", "arm64", False), ("darwin", "x86_64", False)],
+)
+def test_what_the_lock_installs_on_each_platform(platform, machine, with_cuda):
+    environment = {"sys_platform": platform, "platform_machine": machine, "os_name": "posix"}
+    environment |= {"python_full_version": "3.11.7", "python_version": "3.11", "implementation_name": "cpython"}
+    lock = pins((ROOT / "requirements.txt").read_text())
+    installed = {name for name, (_, marker) in lock.items() if not marker or Marker(marker).evaluate(environment)}
+    assert {"torch", "torchvision", "hyperopt", "hpbandster", "papermill", "jupyterlab"} <= installed
+    assert any(name.startswith("nvidia-") for name in installed) == with_cuda
+    assert ("triton" in installed) == with_cuda
+
+
+def test_environment_yml_installs_the_lock_and_the_project():
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    dependencies = environment["dependencies"]
+    assert "python=3.11" in dependencies
+    pip_section = next(item["pip"] for item in dependencies if isinstance(item, dict))
+    assert pip_section == ["-r requirements.txt", "-e ."]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import papermill
 import pytest
 
 from paperlib import paths
+from paperlib.experiment import manifest
 from paperlib.experiment.profiles import SMOKE
 from paperlib.experiment.records import read_json, read_trials
 from paperlib.report.runs import LABELS
@@ -183,3 +184,4 @@ def test_make_reproduce_smoke_writes_every_output(tmp_path, data_root):
     report = nbformat.read(out / "tables_and_figures.ipynb", as_version=4)
     assert images(report) == 3 and json.dumps(report.metadata.papermill.parameters).count(str(out)) == 2
     assert images(nbformat.read(out / "data_and_lenet.ipynb", as_version=4)) == 1
+    manifest.check(out)  # make reproduce wrote the MANIFEST of every file above

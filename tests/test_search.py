@@ -61,7 +61,10 @@ def trace(run_dir):
 
 def test_random_search_writes_complete_run_records(tmp_path, data_root, capsys):
     assert main(command("random", tmp_path / "run", data_root, episodes=3)) == 0
-    assert "episode 3/3" in capsys.readouterr().out
+    shown = capsys.readouterr()
+    assert "3/3" in shown.err and "episode 3/3" not in shown.out + shown.err  # one bar, not a line per episode
+    logged = (tmp_path / "run" / "search.log").read_text()
+    assert [f"episode {n}/3" in logged for n in (1, 2, 3)] == [True] * 3 and "episode 0/" not in logged
     trials = read_trials(tmp_path / "run")
     assert [t["index"] for t in trials] == [0, 1, 2]
     for t in trials:

@@ -1,15 +1,17 @@
 """Run records: the only module that writes results.
 
 A run directory holds ``trials.jsonl`` (append-only, one line per evaluation, each flushed and
-fsynced), ``run.json`` (settings and summary, replaced atomically), for a method that learns
-(MAPPO) ``updates.jsonl`` (one line per policy update, replaced atomically) and ``.lock`` while a
-process owns it. Every whole-file write goes to a temporary file that is renamed into place, so no reader
+fsynced), ``run.json`` (settings and summary, replaced atomically), ``search.log`` (the search's
+progress lines, for people), for a method that learns (MAPPO) ``updates.jsonl`` (one line per policy
+update, replaced atomically) and ``.lock`` while a process owns it. Every whole-file write goes to a
+temporary file that is renamed into place, so no reader
 ever sees half a file; a torn last line of ``trials.jsonl`` (the writer died mid-line) is dropped
 when the run is read back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -20,7 +22,7 @@ from typing import Any
 
 from paperlib.errors import RecordError
 
-TRIALS, RUN, UPDATES, LOCK = "trials.jsonl", "run.json", "updates.jsonl", ".lock"
+TRIALS, RUN, UPDATES, LOG, LOCK = "trials.jsonl", "run.json", "updates.jsonl", "search.log", ".lock"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -153,6 +155,12 @@ class RunDirectory:
     def write_updates(self, updates: list[dict[str, Any]]) -> None:
         """Replace ``updates.jsonl`` atomically with ``updates``, one line each (a resumed run recomputes them by replay)."""
         atomic_write_text(self.path / UPDATES, "".join(json.dumps(u) + "\n" for u in updates))
+
+    def append_log(self, line: str) -> None:
+        """Append one progress line to ``search.log``, stamped with the UTC time."""
+        stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with open(self.path / LOG, "a", encoding="utf-8") as handle:
+            handle.write(f"{stamp} {line}\n")
 
     def read_run(self) -> dict[str, Any] | None:
         """``run.json``, or None when it is not there yet."""

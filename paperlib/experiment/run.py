@@ -22,6 +22,7 @@ import torch
 from paperlib.errors import RecordError, SpaceError, TunerError, check_int
 from paperlib.experiment import provenance, repeats
 from paperlib.experiment.profiles import Profile, get_profile
+from paperlib.experiment.progress import SearchProgress
 from paperlib.experiment.records import RunDirectory
 from paperlib.lenet.data import Splits, check_dataset_name, load_splits
 from paperlib.lenet.device import resolve_device
@@ -121,10 +122,12 @@ def make_experiment(
     return experiment
 
 
-def run_experiment(experiment: Experiment, progress: Callable[[str], None] = print) -> dict[str, Any]:
+def run_experiment(experiment: Experiment, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run (or resume, or just report) one search; returns the final ``run.json`` contents.
 
     The steps: open or resume the run directory, search the remaining episodes, test the incumbent.
+    Progress is one bar per search, or one line per episode to ``progress`` when given; either way
+    every line goes to ``search.log`` in the run directory.
     """
     splits = load_splits(
         experiment.dataset,
@@ -138,22 +141,25 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
     with RunDirectory(experiment.out) as run_dir:
         previous = _check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
-            progress(f"{experiment.out}: already complete")
+            (progress or print)(f"{_label(experiment)} already complete: its records are read back, nothing is run")
             return previous
         records = run_dir.trials()
         tuner, summary = _open_or_resume(experiment, run_dir, previous, records, splits.sizes)
+        bar = SearchProgress(run_dir, _label(experiment), experiment.episodes_total, len(records), progress)
         if records:
-            progress(f"resuming {experiment.out} after {len(records)} of {experiment.episodes_total} episodes")
-        result = _search(experiment, tuner, run_dir, records, splits, progress)
+            bar.note(f"resuming after {len(records)} of {experiment.episodes_total} episodes")
+        try:
+            result = _search(experiment, tuner, run_dir, records, splits, bar)
+        finally:
+            bar.close()
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
-        final = _test_incumbent(experiment, best, splits, progress)
+        final = _test_incumbent(experiment, best, splits, bar)
         summary.update(_summary(records, best, final), status="complete", finished_at=_now())
         if tuner.training_summary():
             summary["training"] = tuner.training_summary() | {"file": "updates.jsonl"}
         run_dir.write_run(summary)
-        progress(
-            f"{_label(experiment)} done: test accuracy {final.test_accuracy}, kappa {final.kappa}, "
-            f"search {summary['search_seconds']:.0f}s"
+        bar.note(
+            f"done: test accuracy {final.test_accuracy}, kappa {final.kappa}, search {summary['search_seconds']:.0f} s"
         )
         return summary
 
@@ -221,7 +227,7 @@ def _search(
     run_dir: RunDirectory,
     records: list[dict[str, Any]],
     splits: Splits,
-    progress: Callable[[str], None],
+    progress: SearchProgress,
 ) -> SearchResult:
     """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) as it is told, and
     the tuner's training log (MAPPO's updates) to ``updates.jsonl`` whenever it grows."""
@@ -246,9 +252,10 @@ def _search(
             written[:] = tuner.training_log()
             run_dir.write_updates(written)
         best = max(r["score"] for r in records)
-        progress(
-            f"{_label(experiment)} episode {len(records)}/{experiment.episodes_total}  val {record['score']:.4f}  "
-            f"best {best:.4f}  elapsed {time.perf_counter() - clock:.0f}s"
+        progress.episode(
+            f"episode {len(records)}/{experiment.episodes_total}  val {record['score']:.4f}  "
+            f"best {best:.4f}  elapsed {time.perf_counter() - clock:.0f}s",
+            best,
         )
 
     written = tuner.training_log()
@@ -262,10 +269,10 @@ def _reused(earlier: dict[str, Any]) -> TrialResult:
 
 
 def _test_incumbent(
-    experiment: Experiment, best: dict[str, Any], splits: Splits, progress: Callable[[str], None]
+    experiment: Experiment, best: dict[str, Any], splits: Splits, progress: SearchProgress
 ) -> TrialResult:
     """The incumbent retrained once at full budget and scored on the test set (docs/paper.md#reading-7)."""
-    progress(f"{_label(experiment)} retraining the incumbent (episode {best['index']}) at full budget for the test set")
+    progress.note(f"retraining the incumbent (episode {best['index'] + 1}) at full budget for the test set")
     return run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
 
 

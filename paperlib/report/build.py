@@ -48,10 +48,35 @@ def build_report(runs_dir: Path, out_dir: Path, progress: Callable[[str], None] 
         written += write_table(rows, out_dir / "tables" / stem, caption)
         hours[dataset] = {r["method"]: (r["search_hours"].mean, r["search_hours"].std) for r in rows if r["seeds"]}
     paper = {dataset: {LABELS[m]: (values[1], None) for m, values in PAPER[dataset].items()} for dataset in TABLES}
-    written += save_figure(plots.search_time_bars(hours, paper, profile), out_dir / "figures" / "figure2_search_time")
+    caption = (
+        f"Ours: profile {profile}, {hardware(runs)}. Paper: as published (searches on an i9-11900K with an RTX 3090)"
+    )
+    figure2 = plots.search_time_bars(hours, paper, caption)
+    written += save_figure(figure2, out_dir / "figures" / "figure2_search_time")
     for dataset in DATASETS:
         title = f"{plots.DATASET_TITLES[dataset]}: convergence (profile {profile})"
-        written += save_figure(
-            plots.convergence(convergence_curves(runs, dataset), title), out_dir / "figures" / f"convergence_{dataset}"
-        )
+        curves = plots.convergence(convergence_curves(runs, dataset), title, seeds_note(runs, dataset))
+        written += save_figure(curves, out_dir / "figures" / f"convergence_{dataset}")
     return written
+
+
+def hardware(runs: list[Any]) -> str:
+    """What the runs trained on, from their records: e.g. ``2-core x86_64 CPU, no GPU``."""
+    found = set()
+    for run in runs:
+        environment, device = run.record.get("environment", {}), str(run.record.get("device", "cpu"))
+        cpu = f"{environment.get('cpu_count')}-core {environment.get('machine')} CPU"
+        found.add(f"{cpu}, {environment.get('cuda_device')}" if device.startswith("cuda") else f"{cpu}, no GPU")
+    return "; ".join(sorted(found))
+
+
+def seeds_note(runs: list[Any], dataset: str) -> str:
+    """How many seeds each curve of ``dataset`` is: ``one seed``, ``mean over 3 seeds`` or a range."""
+    counts: dict[str, int] = {}
+    for run in runs:
+        if run.key[0] == dataset:
+            counts[run.key[1]] = counts.get(run.key[1], 0) + 1
+    low, high = min(counts.values(), default=0), max(counts.values(), default=0)
+    if high <= 1:
+        return "one seed per method"
+    return f"mean over {low} seeds" if low == high else f"mean over {low}-{high} seeds"

@@ -142,52 +142,82 @@ def policy_updates(updates: Sequence[Mapping[str, Any]], target_kl: float | None
 
 
 def search_time_bars(
-    ours: Mapping[str, Mapping[str, tuple[float, float]]],
-    paper: Mapping[str, Mapping[str, tuple[float, float]]],
-    profile: str,
+    ours: Mapping[str, Mapping[str, tuple[float, float | None]]],
+    paper: Mapping[str, Mapping[str, tuple[float, float | None]]],
+    caption: str,
 ) -> Figure:
-    """The paper's Figure 2: search time (h) per method and dataset, ours beside the published one.
+    """The paper's Figure 2: search time per method in minutes, ours and the paper's, and each over RS's time.
 
-    Both map ``dataset -> method label -> (mean hours, std or None)``; a method missing from ``ours`` has no bar.
+    Both map ``dataset -> method label -> (mean hours, std or None)``; a std (several seeds) draws an error
+    bar, None draws none. A method missing from ``ours`` has no bar. ``caption`` says profile and hardware.
     """
-    labels = list(next(iter(paper.values())))
-    fig, axes = new_figure(11, 3.8, ncols=2)
-    width = 0.8 / len(paper)
+    labels, datasets = list(next(iter(paper.values()))), list(paper)
+    fig, axes = new_figure(15, 4.8, ncols=3)
     x = np.arange(len(labels))
-    for ax, (source, hours) in zip(axes[0], ((f"this reproduction (profile {profile})", ours), ("paper", paper))):
-        for offset, dataset in enumerate(paper):
+    width = 0.8 / len(datasets)
+    spread_drawn = False
+    for ax, (title, hours) in zip(axes[0], (("this reproduction", ours), ("the paper", paper))):
+        for offset, dataset in enumerate(datasets):
             found = [hours.get(dataset, {}).get(label, (np.nan, None)) for label in labels]
-            spreads = [np.nan if s is None else s for _, s in found]  # NaN: no error bar
+            spreads = np.array([np.nan if s is None else 60 * s for _, s in found])
+            spread_drawn |= bool(np.isfinite(spreads).any())
             ax.bar(
-                x + (offset - (len(paper) - 1) / 2) * width,
-                [m for m, _ in found],
+                x + (offset - (len(datasets) - 1) / 2) * width,
+                [60 * m for m, _ in found],
                 width,
-                yerr=spreads,
+                yerr=spreads if np.isfinite(spreads).any() else None,
                 capsize=3,
-                label=DATASET_TITLES[dataset],
+                color=f"C{offset}",
             )
         ax.set_xticks(x, labels)
-        ax.set(ylabel="search time (h)", title=source)
-        ax.legend(fontsize=8)
-    fig.suptitle("Figure 2: search time per method (error bars: std over seeds)")
+        ax.set(ylabel="search time (minutes)", title=title)
+    _normalised_bars(axes[0, 2], ours, paper, labels, datasets)
+    fig.legend(loc="outside lower center", ncols=2 * len(datasets), fontsize=8)
+    spread = "error bars: sample std over seeds" if spread_drawn else "one seed per bar, so no error bars"
+    fig.suptitle(f"Figure 2: search time per method\n{caption}; {spread}", fontsize=10)
     return fig
 
 
-def convergence(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str) -> Figure:
+def _normalised_bars(ax: Any, ours: Mapping, paper: Mapping, labels: list[str], datasets: list[str]) -> None:
+    """Each method's mean search time over the first method's (RS), ours (plain) beside the paper's (hatched)."""
+    x = np.arange(len(labels))
+    width = 0.8 / (2 * len(datasets))
+    for source, (name, hours) in enumerate((("ours", ours), ("paper", paper))):
+        for offset, dataset in enumerate(datasets):
+            times = hours.get(dataset, {})
+            base = times.get(labels[0], (np.nan, None))[0]
+            ratios = [times.get(label, (np.nan, None))[0] / base for label in labels]
+            position = source * len(datasets) + offset - (2 * len(datasets) - 1) / 2
+            ax.bar(
+                x + position * width,
+                ratios,
+                width,
+                color=f"C{offset}",
+                hatch="//" if source else None,
+                edgecolor="white",
+                label=f"{name}: {DATASET_TITLES[dataset]}",
+            )
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    ax.axhline(0.5, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_xticks(x, labels)
+    ax.set(ylabel=f"search time / {labels[0]}'s", title=f"normalised ({labels[0]} = 1; dotted: half)")
+
+
+def convergence(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str, seeds: str = "") -> Figure:
     """Best-so-far validation accuracy per method against episodes and against search seconds.
 
-    ``curves[label] = (best, seconds)``, each the mean over seeds at every episode; an empty mapping
-    gives a figure that says there was nothing to draw.
+    ``curves[label] = (best, seconds)`` at every episode (the mean when there are several seeds, which
+    ``seeds`` says, e.g. "one seed"); an empty mapping gives a figure that says there was nothing to draw.
     """
-    fig, axes = new_figure(11, 3.8, ncols=2)
+    fig, axes = new_figure(11, 4.2, ncols=2)
     by_episode, by_time = axes[0]
     for label, (best, seconds) in curves.items():
         by_episode.plot(np.arange(1, len(best) + 1), best, drawstyle="steps-post", label=label)
-        by_time.plot(seconds, best, drawstyle="steps-post", label=label)
-    by_episode.set(xlabel="episode", ylabel="best validation accuracy so far (mean over seeds)")
-    by_time.set(xlabel="cumulative search seconds (mean over seeds)")
+        by_time.plot(seconds, best, drawstyle="steps-post")
+    by_episode.set(xlabel="episode (from 1)", ylabel="best validation accuracy so far")
+    by_time.set(xlabel="search seconds (optimizer + training)")
     if curves:
-        by_episode.legend(fontsize=8)
+        fig.legend(loc="outside lower center", ncols=len(curves), fontsize=8)
         # Zoom on where the methods differ: from the lowest best-so-far after the first tenth of the
         # episodes (the first few episodes' near-chance values would squash every curve into one line).
         tenth = [best[max(len(best) // 10 - 1, 0)] for best, _ in curves.values() if len(best)]
@@ -199,5 +229,5 @@ def convergence(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], title: str)
                 ax.set_ylim(bottom - margin, top + margin)
     else:
         by_episode.text(0.5, 0.5, "no complete run", ha="center", transform=by_episode.transAxes)
-    fig.suptitle(title)
+    fig.suptitle(f"{title}; {seeds}" if seeds else title)
     return fig

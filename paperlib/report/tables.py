@@ -134,7 +134,10 @@ def describe_run(record: dict[str, Any]) -> str:
             f"{record['search_seconds']:.1f} s, of which optimizer {record['optimizer_seconds']:.1f} s "
             f"({record['optimizer_share']:.1%})",
         ),
-        ("incumbent", f"episode {best['index']}, validation accuracy {best['score']:.4f} at budget {best['budget']:g}"),
+        (
+            "incumbent",
+            f"episode {best['index'] + 1} (counting from 1), validation accuracy {best['score']:.4f} at budget {best['budget']:g}",
+        ),
         ("configuration", ", ".join(f"{k} = {v:.4g}" for k, v in best["config"].items())),
     ]
     if "distinct_configurations" in record:  # runs recorded before repeats were counted lack it

@@ -1,0 +1,81 @@
+"""What a reader sees: figures that say their units, seeds and error bars; Table 2 and the claims as tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.container import BarContainer
+
+from paperlib import paths
+from paperlib.report import figures as plots
+from paperlib.report.notebook import claims_table, space_table
+from paperlib.report.runs import load_runs
+from paperlib.report.tables import table_rows
+from paperlib.space import TABLE2
+
+QUICK = paths.RESULTS / "quick" / "runs"
+
+PAPER = {
+    "mnist": {"RS": (2.0, None), "MAPPO": (1.0, None)},
+    "fashion_mnist": {"RS": (2.5, None), "MAPPO": (1.25, None)},
+}
+
+
+def bars(ax):
+    return [[patch.get_height() for patch in c] for c in ax.containers if isinstance(c, BarContainer)]
+
+
+def error_bars(ax):
+    return [c.errorbar for c in ax.containers if isinstance(c, BarContainer)]
+
+
+def test_figure2_in_minutes_with_a_normalised_panel_and_no_error_bar_for_one_seed():
+    ours = {"mnist": {"RS": (0.05, None), "MAPPO": (0.04, None)}, "fashion_mnist": {"RS": (0.1, None)}}
+    fig = plots.search_time_bars(ours, PAPER, "Ours: profile quick, 2-core CPU")
+    mine, published, normalised = fig.axes
+    np.testing.assert_allclose(bars(mine)[0], [3.0, 2.4])  # minutes, MNIST
+    assert bars(mine)[1][0] == pytest.approx(6.0) and np.isnan(bars(mine)[1][1])  # no Fashion-MNIST MAPPO run
+    np.testing.assert_allclose(bars(published)[0], [120.0, 60.0])
+    assert error_bars(mine) + error_bars(published) == [None] * 4
+    np.testing.assert_allclose(bars(normalised)[0], [1.0, 0.8])  # ours over RS's
+    np.testing.assert_allclose(bars(normalised)[2], [1.0, 0.5])  # the paper's over RS's
+    assert all(ax.get_legend() is None for ax in fig.axes) and len(fig.legends) == 1  # legend off the data
+    title = fig._suptitle.get_text()
+    assert "profile quick, 2-core CPU" in title and "one seed per bar, so no error bars" in title
+
+
+def test_figure2_draws_error_bars_where_several_seeds_give_a_spread():
+    ours = {"mnist": {"RS": (0.05, 0.01), "MAPPO": (0.04, None)}}
+    fig = plots.search_time_bars(ours, PAPER, "Ours: profile paper")
+    assert error_bars(fig.axes[0])[0] is not None
+    assert "error bars: sample std over seeds" in fig._suptitle.get_text()
+
+
+def test_convergence_says_how_many_seeds_each_curve_is():
+    curves = {"RS": (np.array([0.5, 0.7]), np.array([1.0, 2.0]))}
+    fig = plots.convergence(curves, "MNIST: convergence", "one seed per method")
+    assert fig._suptitle.get_text() == "MNIST: convergence; one seed per method"
+    assert all("mean" not in ax.get_ylabel() + ax.get_xlabel() for ax in fig.axes)
+
+
+def test_table2_shows_each_hyperparameters_range_and_mappos_grid():
+    lines = space_table(TABLE2).splitlines()
+    assert len(lines) == 2 + len(TABLE2)
+    assert "| `conv_size` | int | 2 – 7 | linear | 6: 2, 3, 4, 5, 6, 7 |" in lines  # six values, not "grid_size 9"
+    assert lines[-1].startswith("| `learning_rate` | float | 0.0001 – 0.1 | log | 9: 0.0001,")
+
+
+def test_the_claims_table_reads_the_committed_quick_tables():
+    runs = load_runs(QUICK, progress=lambda line: None)
+    rows = {r["method"]: r for r in table_rows(runs, "mnist")}
+    others = [r["search_hours"].mean for name, r in rows.items() if name != "MAPPO"]
+    ratio = rows["MAPPO"]["search_hours"].mean / (sum(others) / len(others))
+    best = max(rows.values(), key=lambda r: r["test_accuracy"].mean)["method"]
+    table = claims_table(QUICK)
+    halves = "yes" if ratio <= 0.6 else "no"
+    assert (
+        f"| Table 3: MNIST: MAPPO about halves the search time | 0.41 of the others' mean | {ratio:.2f} of the others' mean | {halves} |"
+        in table
+    )
+    assert f"| Table 3: MNIST: MAPPO has the best test accuracy | yes | {best} (" in table
+    assert len(table.splitlines()) == 2 + 6
