@@ -9,7 +9,6 @@ episodes only, final retraining excluded (docs/paper.md#reading-8).
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,9 +19,12 @@ import torch
 
 from paperlib.errors import RecordError, SpaceError, TunerError, check_int
 from paperlib.experiment import provenance
+from paperlib.experiment.executor import Inline
 from paperlib.experiment.profiles import Profile, get_profile
 from paperlib.experiment.records import RunDirectory
-from paperlib.lenet.data import Splits, check_dataset_name, load_splits
+from paperlib.experiment.task import DataSpec, TrialTask
+from paperlib.experiment.task import now as _now
+from paperlib.lenet.data import Splits, check_dataset_name
 from paperlib.lenet.device import resolve_device
 from paperlib.lenet.trial import OK, Recipe, TrialResult, cpu_threads, run_trial
 from paperlib.space import TABLE2, SearchSpace
@@ -86,6 +88,12 @@ class Experiment:
         """The resolved training device."""
         return resolve_device(self.device)
 
+    @property
+    def data(self) -> DataSpec:
+        """The profile's splits of the dataset, as a worker loads them (once per process)."""
+        p = self.profile
+        return DataSpec(self.dataset, str(self.data_dir.resolve()), p.train_size, p.val_size, p.test_size, self.device)
+
 
 def make_experiment(
     method: str, dataset: str, profile: str, seed: Any, data_dir: Path, out: Path, **kwargs: Any
@@ -114,20 +122,16 @@ def make_experiment(
     return experiment
 
 
-def run_experiment(experiment: Experiment, progress: Callable[[str], None] = print) -> dict[str, Any]:
+def run_experiment(
+    experiment: Experiment, progress: Callable[[str], None] = print, executor: Any = None
+) -> dict[str, Any]:
     """Run (or resume, or just report) one search; returns the final ``run.json`` contents.
 
-    The steps: open or resume the run directory, search the remaining episodes, test the incumbent.
+    The steps: open or resume the run directory, search the remaining episodes (on ``executor``:
+    inline by default, see ``paperlib.experiment.executor``), test the incumbent.
     """
-    splits = load_splits(
-        experiment.dataset,
-        experiment.data_dir,
-        experiment.profile.train_size,
-        experiment.profile.val_size,
-        experiment.profile.test_size,
-        experiment.torch_device,
-        download=experiment.download,
-    )
+    executor = executor or Inline()
+    splits = experiment.data.load(download=experiment.download)
     with RunDirectory(experiment.out) as run_dir:
         previous = _check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
@@ -137,33 +141,17 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] = pri
         tuner, summary = _open_or_resume(experiment, run_dir, previous, records, splits.sizes)
         if records:
             progress(f"resuming {experiment.out} after {len(records)} of {experiment.episodes_total} episodes")
-        result = _search(experiment, tuner, run_dir, records, splits, progress)
+        result = _search(experiment, tuner, run_dir, records, executor, progress)
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
         final = _test_incumbent(experiment, best, splits, progress)
-        summary.update(_summary(records, best, final), status="complete", finished_at=_now())
+        summary.update(_summary(records, best, final), executor=executor.describe())
+        summary.update(status="complete", finished_at=_now())
         run_dir.write_run(summary)
         progress(
             f"{_label(experiment)} done: test accuracy {final.test_accuracy}, kappa {final.kappa}, "
             f"search {summary['search_seconds']:.0f}s"
         )
         return summary
-
-
-@dataclass(frozen=True)
-class TimedTrial:
-    """One episode's trial with the wall-clock times it started and ended (for ``trials.jsonl``)."""
-
-    result: TrialResult
-    """What the trial measured."""
-    started_at: str
-    """ISO time the training started."""
-    ended_at: str
-    """ISO time the scoring ended."""
-
-    @property
-    def score(self) -> float:
-        """The reward a tuner is told: the validation accuracy."""
-        return self.result.val_accuracy
 
 
 def _check_previous(experiment: Experiment, previous: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -206,16 +194,12 @@ def _search(
     tuner: Tuner,
     run_dir: RunDirectory,
     records: list[dict[str, Any]],
-    splits: Splits,
+    executor: Any,
     progress: Callable[[str], None],
 ) -> SearchResult:
-    """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) as it is told."""
+    """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) in episode order."""
     clock = time.perf_counter()
-
-    def objective(config: dict[str, Any], budget: float) -> TimedTrial:
-        started_at = _now()
-        result = run_trial(config, splits, budget, experiment.seed, experiment.recipe)
-        return TimedTrial(result, started_at, _now())
+    objective = TrialTask(experiment.data, experiment.seed, experiment.recipe)
 
     def on_episode(observation: Observation) -> None:
         record = _trial_record(observation, experiment.profile)
@@ -228,7 +212,7 @@ def _search(
         )
 
     with cpu_threads(experiment.recipe.threads):
-        return tuner.run(objective, on_episode)
+        return tuner.run(objective, on_episode, executor)
 
 
 def _test_incumbent(
@@ -241,10 +225,6 @@ def _test_incumbent(
 
 def _label(experiment: Experiment) -> str:
     return f"[{experiment.method} {experiment.dataset} seed {experiment.seed}]"
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _trial_record(observation: Observation, profile: Profile) -> dict[str, Any]:
