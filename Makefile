@@ -1,5 +1,7 @@
 # The two commands of the README: `make test` and `make reproduce`. Each installs what it needs.
 #   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
+#   make reproduce WORKERS=N      every search at once, their trials on one local Dask pool of N processes
+#   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
 #   make test [DATA_DIR=...]      make bench      make clean
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -14,8 +16,11 @@ OUT := results/$(PROFILE)
 PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-cell-execute
 export DATA_DIR := $(DATA)
 PAPERLIB := $(shell find paperlib -name '*.py')
+WORKERS ?=
+SCHEDULER ?=
+TRIALS_PER_WORKER ?= 1
 
-.PHONY: test reproduce bench clean data
+.PHONY: test reproduce reproduce-all bench bench-executor clean data
 .DELETE_ON_ERROR:
 
 # The environment: a venv with the exact pins of requirements.txt, and paperlib installed editable.
@@ -39,7 +44,7 @@ test: $(INSTALLED) data
 $(OUT)/plan.mk: paperlib/experiment/profiles.py $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PY) -m paperlib plan --profile $(PROFILE) --out $(OUT) > $@.tmp && mv $@.tmp $@
-ifneq ($(filter reproduce,$(MAKECMDGOALS)),)
+ifneq ($(filter reproduce reproduce-all,$(MAKECMDGOALS)),)
 include $(OUT)/plan.mk
 endif
 
@@ -51,7 +56,7 @@ $(OUT)/runs/%/search.ipynb: $(INSTALLED) notebooks/02_mappo.ipynb notebooks/03_b
 	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
 	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(word 2,$(subst /, ,$*)) \
 	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) \
-	  -p data_dir $(DATA) -p run_dir $(abspath $(@D))
+	  -p data_dir $(DATA) -p run_dir $(abspath $(@D)) $(if $(SCHEDULER),-p scheduler $(SCHEDULER))
 	mv $(@D)/search.part.ipynb $@
 
 # The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
@@ -66,10 +71,30 @@ $(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) notebooks/04_tables_and_figure
 	  -p runs_dir $(abspath $(OUT)/runs) -p out_dir $(abspath $(OUT)) -p profile $(PROFILE)
 	mv $@.part.ipynb $@
 
-reproduce: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
+ifneq ($(WORKERS),)
+# One pool for the whole reproduction: start it, run every search at once on it, stop it (resume as ever).
+reproduce: $(INSTALLED) data
+	@mkdir -p $(OUT)
+	$(PY) -m paperlib pool --workers $(WORKERS) --trials-per-worker $(TRIALS_PER_WORKER) \
+	  --scheduler-file $(abspath $(OUT))/scheduler.json -- \
+	  $(MAKE) reproduce WORKERS= SCHEDULER=$(abspath $(OUT))/scheduler.json PROFILE=$(PROFILE) OUT=$(OUT)
+else ifneq ($(SCHEDULER),)
+# Every search at once, as clients of the pool; the pool decides how many trials run.
+reproduce: $(INSTALLED) data
+	$(MAKE) -j $(words $(RUN_NOTEBOOKS) x x) reproduce-all SCHEDULER=$(SCHEDULER) PROFILE=$(PROFILE) OUT=$(OUT)
+else
+reproduce: reproduce-all
+endif
+
+reproduce-all: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
 
 bench: $(INSTALLED) data
 	$(PY) -m paperlib bench --out results/bench
+
+# Inline against a 2-worker local pool on the quick profile (MAPPO, random, Hyperband): wall-time ratios,
+# identical records, per-task overhead. Hours on a 2-core CPU: run it on a quiet machine.
+bench-executor: $(INSTALLED) data
+	$(PY) -m paperlib bench --executor --out results/bench
 
 clean:
 	rm -rf results/smoke results/bench .pytest_cache

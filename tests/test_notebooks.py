@@ -25,6 +25,7 @@ PARAMETERS = {
         "profile": "smoke",
         "data_dir": None,
         "run_dir": None,
+        "scheduler": None,
     },
     "03_baselines.ipynb": {
         "dataset": "mnist",
@@ -33,6 +34,7 @@ PARAMETERS = {
         "profile": "smoke",
         "data_dir": None,
         "run_dir": None,
+        "scheduler": None,
     },
     "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke"},
 }
