@@ -2,7 +2,7 @@
 #   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
 #   make reproduce WORKERS=N      every search at once, their trials on one local Dask pool of N processes
 #   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
-#   make test [DATA_DIR=...]      make bench      make clean
+#   make test [DATA_DIR=...]      make bench      make bench-executor      make bench-gpu      make clean
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -20,7 +20,7 @@ WORKERS ?=
 SCHEDULER ?=
 TRIALS_PER_WORKER ?= 1
 
-.PHONY: test reproduce reproduce-all bench bench-executor clean data
+.PHONY: test reproduce reproduce-all bench bench-executor bench-gpu clean data
 .DELETE_ON_ERROR:
 
 # The environment: a venv with the exact pins of requirements.txt, and paperlib installed editable.
@@ -95,6 +95,10 @@ bench: $(INSTALLED) data
 # identical records, per-task overhead. Hours on a 2-core CPU: run it on a quiet machine.
 bench-executor: $(INSTALLED) data
 	$(PY) -m paperlib bench --executor --out results/bench
+
+# The GPU section alone (also part of `make bench`): trials per hour at 1, 2, 4, 8 trials per GPU.
+bench-gpu: $(INSTALLED) data
+	$(PY) -m paperlib bench --gpu --out results/bench
 
 clean:
 	rm -rf results/smoke results/bench .pytest_cache
