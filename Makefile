@@ -1,6 +1,9 @@
 # The README's commands. Each installs what it needs.
 #   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
-#   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make lock    make clean
+#   make reproduce WORKERS=N      every search at once, their trials on one local Dask pool of N processes
+#   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
+#   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make bench-executor
+#   make bench-gpu    make lock    make clean
 # A rerun never rewrites committed results: a complete search (its executed notebook is there) is
 # skipped, and the tables, figures and MANIFEST are rebuilt only when a result file changed.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -16,8 +19,11 @@ OUT := results/$(PROFILE)
 PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-cell-execute
 MANIFEST := $(PY) -m paperlib manifest --out $(OUT)
 export DATA_DIR := $(DATA)
+WORKERS ?=
+SCHEDULER ?=
+TRIALS_PER_WORKER ?= 1
 
-.PHONY: test reproduce lab html ablation bench lock clean data
+.PHONY: test reproduce reproduce-all lab html ablation bench bench-executor bench-gpu lock clean data
 .DELETE_ON_ERROR:
 
 # The environment: a venv with the exact pins of requirements.txt (the lock, universal across
@@ -42,7 +48,7 @@ test: $(INSTALLED) data
 $(OUT)/plan.mk: paperlib/experiment/profiles.py $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PY) -m paperlib plan --profile $(PROFILE) --out $(OUT) > $@.tmp && mv $@.tmp $@
-ifneq ($(filter reproduce,$(MAKECMDGOALS)),)
+ifneq ($(filter reproduce reproduce-all,$(MAKECMDGOALS)),)
 include $(OUT)/plan.mk
 endif
 
@@ -54,7 +60,8 @@ $(OUT)/runs/%/search.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
 	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(word 2,$(subst /, ,$*)) \
-	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) -p run_dir $(@D)
+	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) -p run_dir $(@D) \
+	  $(if $(SCHEDULER),-p scheduler $(SCHEDULER))
 	mv $(@D)/search.part.ipynb $@
 
 # The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
@@ -71,7 +78,22 @@ $(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) | $(INSTALLED)
 	  set -x; $(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
 	    -p profile $(PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && mv $@.part.ipynb $@; fi
 
-reproduce: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
+ifneq ($(WORKERS),)
+# One pool for the whole reproduction: start it, run every search at once on it, stop it (resume as ever).
+reproduce: $(INSTALLED) data
+	@mkdir -p $(OUT)
+	$(PY) -m paperlib pool --workers $(WORKERS) --trials-per-worker $(TRIALS_PER_WORKER) \
+	  --scheduler-file $(abspath $(OUT))/scheduler.json -- \
+	  $(MAKE) reproduce WORKERS= SCHEDULER=$(abspath $(OUT))/scheduler.json PROFILE=$(PROFILE) OUT=$(OUT)
+else ifneq ($(SCHEDULER),)
+# Every search at once, as clients of the pool; the pool decides how many trials run.
+reproduce: $(INSTALLED) data
+	$(MAKE) -j $(words $(RUN_NOTEBOOKS) x x) reproduce-all SCHEDULER=$(SCHEDULER) PROFILE=$(PROFILE) OUT=$(OUT)
+else
+reproduce: reproduce-all
+endif
+
+reproduce-all: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
 	$(MANIFEST) --command "make reproduce PROFILE=$(PROFILE)"
 
 # JupyterLab on notebooks/, with the venv's kernel (it imports this checkout's paperlib);
@@ -105,6 +127,15 @@ bench: $(INSTALLED) data
 # Recompile the lock from requirements.in for every platform (needs uv: https://docs.astral.sh/uv/).
 lock:
 	uv pip compile --universal --python-version 3.11.5 requirements.in -o requirements.txt
+
+# Inline against a 2-worker local pool on the quick profile (MAPPO, random, Hyperband): wall-time ratios,
+# identical records, per-task overhead. Hours on a 2-core CPU: run it on a quiet machine.
+bench-executor: $(INSTALLED) data
+	$(PY) -m paperlib bench --executor --out results/bench/$(MACHINE)
+
+# The GPU section alone (also part of `make bench`): trials per hour at 1, 2, 4, 8 trials per GPU.
+bench-gpu: $(INSTALLED) data
+	$(PY) -m paperlib bench --gpu --out results/bench/$(MACHINE)
 
 clean:
 	rm -rf results/smoke .pytest_cache

@@ -4,4 +4,5 @@ import sys
 
 from paperlib.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # Dask's worker processes are spawned and import this module again
+    sys.exit(main())

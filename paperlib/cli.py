@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from paperlib import paths
-from paperlib.errors import PaperlibError, SpaceError, TunerError
+from paperlib.errors import ExecutorError, PaperlibError, SpaceError, TunerError
+from paperlib.experiment.executor import check_pool, open_executor
 from paperlib.experiment.profiles import PROFILES
 from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
@@ -44,6 +45,22 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="auto", help=DEVICE_HELP)
     parser.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
+
+
+TRIALS_HELP = "trials each worker runs at once (default 1; on a GPU: K trials share it)"
+
+
+def _add_pool(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", type=int, default=None, help="run trials on a local Dask cluster of N processes (loopback only)"
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS|FILE",
+        help="run trials on an existing Dask cluster: its scheduler's host:port or scheduler file",
+    )
+    parser.add_argument("--trials-per-worker", type=int, default=1, help=TRIALS_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON file {name: {kind, low, high, log}} replacing Table 2's ranges (same five names)",
     )
     search.add_argument("--out", required=True, help="run directory (trials.jsonl, run.json); rerun to resume")
+    _add_pool(search)
+
+    pool = commands.add_parser(
+        "pool",
+        help="start a local Dask cluster (loopback only), write its scheduler file, run COMMAND, stop the cluster "
+        "(make reproduce WORKERS=N)",
+    )
+    pool.add_argument("--workers", type=int, required=True, help="worker processes")
+    pool.add_argument("--trials-per-worker", type=int, default=1, help=TRIALS_HELP)
+    pool.add_argument("--device", default="auto", help="cuda or auto on a GPU machine: one GPU per worker, round robin")
+    pool.add_argument("--scheduler-file", required=True, help="where to write the scheduler's address (JSON)")
+    pool.add_argument("run", nargs=argparse.REMAINDER, metavar="-- COMMAND", help="the command to run on the pool")
 
     trial = commands.add_parser(
         "trial", help="train and score one configuration at full budget (default: the space's central one)"
@@ -111,6 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/)")
     bench.add_argument("--device", default="auto", help=DEVICE_HELP)
     bench.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
+    section = bench.add_mutually_exclusive_group()
+    section.add_argument(
+        "--executor",
+        action="store_true",
+        help="only: quick-profile searches inline vs a local pool (make bench-executor; hours on 2 cores)",
+    )
+    section.add_argument(
+        "--gpu", action="store_true", help="only the GPU section (trials per hour at K trials per GPU)"
+    )
+    bench.add_argument("--workers", type=int, default=2, help="--executor: processes in the pool (default 2)")
 
     report = commands.add_parser("report", help="build Tables 3-4 and the figures from run directories")
     report.add_argument("--runs", required=True, help="folder searched recursively for run directories")
@@ -130,14 +169,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "search":
             return _search(args)
-        return {
+        commands = {
             "trial": _trial,
             "data": _data,
             "plan": _plan,
             "report": _report,
             "bench": _bench,
             "manifest": _manifest,
-        }[args.command](args)
+            "pool": _pool,
+        }
+        return commands[args.command](args)
     except PaperlibError as error:  # the input is wrong: one line, never a traceback
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -162,11 +203,34 @@ def _search(args: argparse.Namespace) -> int:
         options["reuse_repeats"] = True
     if args.space is not None:
         options["space"] = _read_space(Path(args.space))
+    pool = check_pool(args.workers, args.scheduler, args.trials_per_worker)  # before any work, as every input
     experiment = make_experiment(
         args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir), Path(args.out), **options
     )
-    run_experiment(experiment)
+    with open_executor(args.workers, args.scheduler, args.trials_per_worker, _gpus(experiment.device, pool)) as pooled:
+        run_experiment(experiment, executor=pooled)
     return 0
+
+
+def _gpus(device: str, pool: tuple) -> int:
+    """GPUs a local cluster spreads its workers over: all of them when trials train on CUDA, else none."""
+    import torch
+
+    workers = pool[0]
+    return torch.cuda.device_count() if workers and resolve_device(device).type == "cuda" else 0
+
+
+def _pool(args: argparse.Namespace) -> int:
+    import subprocess
+
+    command = args.run[1:] if args.run[:1] == ["--"] else args.run
+    if not command:
+        raise ExecutorError("pool needs a command to run after --")
+    pool = check_pool(args.workers, None, args.trials_per_worker)
+    with open_executor(args.workers, None, args.trials_per_worker, _gpus(args.device, pool)) as executor:
+        executor.client.write_scheduler_file(args.scheduler_file)
+        print(f"pool: {args.workers} workers at {executor.where}, scheduler file {args.scheduler_file}", flush=True)
+        return subprocess.run(command, check=False).returncode
 
 
 def _read_space(path: Path):
@@ -247,9 +311,12 @@ def _bench(args: argparse.Namespace) -> int:
 
     settings = TINY if args.quick else BenchSettings()
     device = resolve_device(args.device)
+    check_pool(args.workers)
     root = paths.data_dir(args.data_dir)
     ensure_available(settings.dataset, root, download=not args.no_download)
     out = Path(args.out) if args.out else paths.RESULTS / "bench"
+    if args.executor or args.gpu:
+        return _bench_section(args, root, device, out)
     summary = run_bench(out, root, settings, device)
     print(
         json.dumps(
@@ -267,6 +334,26 @@ def _bench(args: argparse.Namespace) -> int:
         )
     )
     print(f"written to {out}")
+    return 0
+
+
+def _bench_section(args: argparse.Namespace, root: Path, device, out: Path) -> int:
+    """``bench --executor`` or ``bench --gpu``: one section, its own JSON file."""
+    from paperlib.experiment import records
+
+    if args.executor:
+        from paperlib.bench.executor import TINY, bench_executor
+        from paperlib.experiment.profiles import QUICK
+
+        name, result = "executor.json", bench_executor(root, TINY if args.quick else QUICK, args.workers)
+    else:
+        from paperlib.bench.gpu import bench_gpu
+        from paperlib.experiment.profiles import PAPER
+
+        name, result = "gpu.json", bench_gpu(root, device, profile=PAPER)
+    records.write_json(out / name, result)
+    print(json.dumps({k: v for k, v in result.items() if k not in ("profile", "methods", "concurrency")}, indent=2))
+    print(f"written to {out / name}")
     return 0
 
 

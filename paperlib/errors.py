@@ -42,6 +42,10 @@ class RecordError(PaperlibError, RuntimeError):
     """A run directory cannot be used (locked by a live process, or holding another run)."""
 
 
+class ExecutorError(PaperlibError, RuntimeError):
+    """A Dask pool that cannot be used: bad ``--workers`` / ``--scheduler``, or a scheduler that stopped answering."""
+
+
 def check_int(value: Any, what: str, error: type[PaperlibError], minimum: int | None = None) -> int:
     """``value`` if it is an integer (a bool is not) of at least ``minimum``; else ``error`` naming ``what``."""
     expected = "an integer" if minimum is None else "a positive integer" if minimum == 1 else f"an integer >= {minimum}"

@@ -250,10 +250,10 @@ def test_hpbandster_leaves_no_thread_or_socket(method, ending):
 
 
 def test_hpbandster_refuses_out_of_order_driving():
-    tuner = make_tuner("hyperband", seed=0, episodes=30)
+    tuner = make_tuner("bohb", seed=0, episodes=30)
     try:
         first = tuner.ask()
-        with pytest.raises(TunerError, match="one evaluation at a time"):
+        with pytest.raises(TunerError, match="suggestion 0 waits for its rung's scores"):
             tuner.ask()
         with pytest.raises(TunerError, match="not the one awaiting"):
             tuner.tell(type(first)(index=5, config=first.config, budget=first.budget), 0.5)
@@ -265,8 +265,21 @@ def test_hpbandster_refuses_out_of_order_driving():
     assert not math.isnan(tuner.result.best_score)
 
 
+def test_hyperband_hands_out_a_whole_rung_and_no_more():
+    tuner = make_tuner("hyperband", seed=0, episodes=30)
+    try:
+        rung = [tuner.ask() for _ in range(9)]  # the first bracket's first rung: 9 configurations at 1/9
+        assert tuner.width() == 9 and [s.budget for s in rung] == pytest.approx([1 / 9] * 9)
+        with pytest.raises(TunerError, match="suggestion 8 waits for its rung's scores"):
+            tuner.ask()
+        with pytest.raises(TunerError, match="not the one awaiting"):
+            tuner.tell(rung[1], 0.5)
+    finally:
+        tuner.close()
+
+
 def test_a_score_that_never_comes_fails_loudly():
-    tuner = make_tuner("hyperband", seed=0, episodes=30, score_wait_s=0.05)
+    tuner = make_tuner("bohb", seed=0, episodes=30, score_wait_s=0.05)
     try:
         suggestion = tuner.ask()
         time.sleep(0.3)  # longer than score_wait_s: the worker has given up on this job

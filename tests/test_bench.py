@@ -30,7 +30,7 @@ def read(folder, name):
 
 
 def test_bench_writes_its_files(bench_dir):
-    for name in ("trainer.json", "machine.json", "overhead.json", "scaling.json", "bench.json"):
+    for name in ("trainer.json", "machine.json", "overhead.json", "scaling.json", "gpu.json", "bench.json"):
         assert isinstance(read(bench_dir, name), dict)
     assert (bench_dir / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -128,3 +128,24 @@ def test_contenders_undo_one_setting_each():
     for name, value in BEFORE.items():
         changed = {f for f in BEFORE if getattr(contenders[f"project, {name}={value}"], f) != getattr(recipe, f)}
         assert changed == {name}
+
+
+def test_the_gpu_section_is_skipped_without_cuda(bench_dir):
+    assert read(bench_dir, "gpu.json") == {"status": "skipped", "reason": "no CUDA device (cpu): unmeasured"}
+    assert read(bench_dir, "bench.json")["gpu"]["status"] == "skipped"
+
+
+def test_the_gpu_measurement_runs_k_trials_at_once_on_any_device(data_root):
+    from paperlib.bench.executor import TINY as TINY_PROFILE
+    from paperlib.bench.gpu import full_budget_trials, measure
+    from paperlib.experiment.profiles import PAPER
+    from paperlib.lenet.data import load_splits
+
+    splits = load_splits("mnist", data_root, 200, 100, 100, "cpu")
+    result = measure(splits, TINY_PROFILE, rounds=1, concurrency=(1, 2))
+    rows = result["concurrency"]
+    assert [(r["concurrent_trials"], r["trials"], r["statuses"]) for r in rows] == [(1, 1, ["ok"]), (2, 2, ["ok"])]
+    best = max(r["trials_per_hour"] for r in rows)
+    assert result["profile_projected_hours"] == pytest.approx(result["profile_full_budget_trials"] / best)
+    # Paper profile by hand: 2 datasets x 3 seeds x (4 methods x 200 + Hyperband and BOHB x 80), plus 36 retrainings.
+    assert full_budget_trials(PAPER) == pytest.approx(6 * (4 * 200 + 2 * 80) + 36)

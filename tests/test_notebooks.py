@@ -28,6 +28,7 @@ PARAMETERS = {
         "run_dir": None,
         "critic": "per_agent",
         "reuse_repeats": False,
+        "scheduler": None,
     },
     "03_baselines.ipynb": {
         "dataset": "mnist",
@@ -36,6 +37,7 @@ PARAMETERS = {
         "profile": "smoke",
         "data_dir": None,
         "run_dir": None,
+        "scheduler": None,
     },
     "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke"},
 }

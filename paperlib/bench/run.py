@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from paperlib.bench.common import BenchSettings, bench_splits
+from paperlib.bench.gpu import bench_gpu
 from paperlib.bench.machine import bench_machine
 from paperlib.bench.scaling import bench_scaling
 from paperlib.bench.trainer import bench_trainer
@@ -30,8 +31,8 @@ def run_bench(
     device: str | torch.device = "auto",
     progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Run the four measurements; write ``trainer.json``, ``machine.json``, ``overhead.json``, ``scaling.json``,
-    ``bench.json`` and ``bench.png``."""
+    """Run the measurements; write ``trainer.json``, ``machine.json``, ``overhead.json``, ``scaling.json``,
+    ``gpu.json`` (skipped without CUDA), ``bench.json`` and ``bench.png``."""
     chosen = device if isinstance(device, torch.device) else resolve_device(device)
     settings = settings or BenchSettings()
     clock = time.perf_counter()
@@ -47,6 +48,9 @@ def run_bench(
     progress("bench: trial time against training-set size, hidden_size, conv_size, batch_size")
     scaling = bench_scaling(root, settings, chosen)
     records.write_json(out / "scaling.json", scaling)
+    progress("bench: trials per hour at 1, 2, 4, 8 trials per GPU (only where CUDA is present)")
+    gpu = bench_gpu(root, chosen, settings.dataset, progress=progress)
+    records.write_json(out / "gpu.json", gpu)
 
     contenders = trainer["contenders"]
     summary = {
@@ -65,6 +69,7 @@ def run_bench(
         "optimizer_median_ms": {m: r.get("median_ms") for m, r in overhead["methods"].items()},
         "optimizer_mean_ms": {m: r.get("mean_ms") for m, r in overhead["methods"].items()},
         "missing_methods": [m for m, r in overhead["methods"].items() if r["status"] != "ok"],
+        "gpu": {k: gpu.get(k) for k in ("status", "gpu", "seconds_per_trial", "profile_projected_hours")},
     }
     records.write_json(out / "bench.json", summary)
     records.atomic_write_bytes(out / "bench.png", plot(trainer, machine, overhead, scaling))

@@ -10,7 +10,6 @@ episodes only, final retraining excluded (docs/paper.md#reading-8).
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,12 +18,15 @@ from typing import Any
 
 import torch
 
-from paperlib.errors import RecordError, SpaceError, TunerError, check_int
+from paperlib.errors import ExecutorError, RecordError, SpaceError, TunerError, check_int
 from paperlib.experiment import provenance, repeats
+from paperlib.experiment.executor import Inline
 from paperlib.experiment.profiles import Profile, get_profile
 from paperlib.experiment.progress import SearchProgress
 from paperlib.experiment.records import RunDirectory
-from paperlib.lenet.data import Splits, check_dataset_name, load_splits
+from paperlib.experiment.task import DataSpec, TimedTrial, TrialTask
+from paperlib.experiment.task import now as _now
+from paperlib.lenet.data import Splits, check_dataset_name
 from paperlib.lenet.device import resolve_device
 from paperlib.lenet.trial import OK, Recipe, TrialResult, cpu_threads, run_trial
 from paperlib.space import TABLE2, SearchSpace
@@ -92,6 +94,12 @@ class Experiment:
         """The resolved training device."""
         return resolve_device(self.device)
 
+    @property
+    def data(self) -> DataSpec:
+        """The profile's splits of the dataset, as a worker loads them (once per process)."""
+        p = self.profile
+        return DataSpec(self.dataset, str(self.data_dir.resolve()), p.train_size, p.val_size, p.test_size, self.device)
+
 
 def make_experiment(
     method: str, dataset: str, profile: str, seed: Any, data_dir: Path, out: Path, **kwargs: Any
@@ -122,22 +130,21 @@ def make_experiment(
     return experiment
 
 
-def run_experiment(experiment: Experiment, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_experiment(
+    experiment: Experiment, progress: Callable[[str], None] | None = None, executor: Any = None
+) -> dict[str, Any]:
     """Run (or resume, or just report) one search; returns the final ``run.json`` contents.
 
-    The steps: open or resume the run directory, search the remaining episodes, test the incumbent.
-    Progress is one bar per search, or one line per episode to ``progress`` when given; either way
-    every line goes to ``search.log`` in the run directory.
+    The steps: open or resume the run directory, search the remaining episodes (on ``executor``:
+    inline by default, see ``paperlib.experiment.executor``), test the incumbent. Progress is one bar
+    per search, or one line per episode to ``progress`` when given; every line goes to ``search.log``.
     """
-    splits = load_splits(
-        experiment.dataset,
-        experiment.data_dir,
-        experiment.profile.train_size,
-        experiment.profile.val_size,
-        experiment.profile.test_size,
-        experiment.torch_device,
-        download=experiment.download,
-    )
+    executor = executor or Inline()
+    if experiment.reuse_repeats and not isinstance(executor, Inline):
+        raise ExecutorError(
+            "reuse_repeats needs the inline executor (it reads the records told so far); drop --workers"
+        )
+    splits = experiment.data.load(download=experiment.download)
     with RunDirectory(experiment.out) as run_dir:
         previous = _check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
@@ -149,12 +156,13 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] | Non
         if records:
             bar.note(f"resuming after {len(records)} of {experiment.episodes_total} episodes")
         try:
-            result = _search(experiment, tuner, run_dir, records, splits, bar)
+            result = _search(experiment, tuner, run_dir, records, executor, bar)
         finally:
             bar.close()
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
         final = _test_incumbent(experiment, best, splits, bar)
-        summary.update(_summary(records, best, final), status="complete", finished_at=_now())
+        summary.update(_summary(records, best, final), executor=executor.describe())
+        summary.update(status="complete", finished_at=_now())
         if tuner.training_summary():
             summary["training"] = tuner.training_summary() | {"file": "updates.jsonl"}
         run_dir.write_run(summary)
@@ -162,26 +170,6 @@ def run_experiment(experiment: Experiment, progress: Callable[[str], None] | Non
             f"done: test accuracy {final.test_accuracy}, kappa {final.kappa}, search {summary['search_seconds']:.0f} s"
         )
         return summary
-
-
-@dataclass(frozen=True)
-class TimedTrial:
-    """One episode's trial with the wall-clock times it started and ended (for ``trials.jsonl``)."""
-
-    result: TrialResult
-    """What the trial measured."""
-    started_at: str
-    """ISO time the training started."""
-    ended_at: str
-    """ISO time the scoring ended."""
-
-    reused: bool = False
-    """The result is an earlier episode's, not trained again (``reuse_repeats``)."""
-
-    @property
-    def score(self) -> float:
-        """The reward a tuner is told: the validation accuracy."""
-        return self.result.val_accuracy
 
 
 def _check_previous(experiment: Experiment, previous: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -226,21 +214,24 @@ def _search(
     tuner: Tuner,
     run_dir: RunDirectory,
     records: list[dict[str, Any]],
-    splits: Splits,
+    executor: Any,
     progress: SearchProgress,
 ) -> SearchResult:
-    """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) as it is told, and
+    """The remaining episodes, each trial appended to ``trials.jsonl`` (and ``records``) in episode order, and
     the tuner's training log (MAPPO's updates) to ``updates.jsonl`` whenever it grows."""
     clock = time.perf_counter()
     seen = repeats.Repeats(records)
+    task = TrialTask(experiment.data, experiment.seed, experiment.recipe)
 
-    def objective(config: dict[str, Any], budget: float) -> TimedTrial:
-        started_at = _now()
+    def reusing(config: dict[str, Any], budget: float) -> TimedTrial:
+        """``task``, but a repeat takes its earlier episode's score (inline only: it reads the records told so far)."""
         earlier = seen.earlier(config, budget)
-        if experiment.reuse_repeats and earlier is not None:
-            return TimedTrial(_reused(records[earlier]), started_at, _now(), reused=True)
-        result = run_trial(config, splits, budget, experiment.seed, experiment.recipe)
-        return TimedTrial(result, started_at, _now())
+        if earlier is None:
+            return task(config, budget)
+        started_at = _now()
+        return TimedTrial(_reused(records[earlier]), started_at, _now(), reused=True)
+
+    objective = reusing if experiment.reuse_repeats else task
 
     def on_episode(observation: Observation) -> None:
         suggestion = observation.suggestion
@@ -260,7 +251,7 @@ def _search(
 
     written = tuner.training_log()
     with cpu_threads(experiment.recipe.threads):
-        return tuner.run(objective, on_episode)
+        return tuner.run(objective, on_episode, executor)
 
 
 def _reused(earlier: dict[str, Any]) -> TrialResult:
@@ -278,10 +269,6 @@ def _test_incumbent(
 
 def _label(experiment: Experiment) -> str:
     return f"[{experiment.method} {experiment.dataset} seed {experiment.seed}]"
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 def _trial_record(observation: Observation, profile: Profile, repeat_of: int | None) -> dict[str, Any]:

@@ -34,6 +34,8 @@ DONE = "done"
 """Posted by the session when the master has run all its iterations."""
 STOPPED_LOSS = math.inf
 """Loss reported for a job cut short by :meth:`Session.stop`; hpbandster counts it as crashed."""
+PROVISIONAL_LOSS = 0.0
+"""Loss answered at once for a job that is not the last of its rung; replaced by its real loss before the rung ends."""
 
 
 def wait_for(condition: Callable[[], bool], seconds: float, what: str, poll_s: float = 0.005) -> None:
@@ -114,19 +116,35 @@ class _RelayWorker(Worker):
 
     def compute(self, config_id, config, budget, working_directory, **kwargs):
         # The result crosses Pyro4: built-in types only.
-        return {"loss": float(self.session.relay(config, budget)), "info": {}}
+        return {"loss": float(self.session.relay(config, budget, tuple(config_id))), "info": {}}
 
 
 class Session:
-    """A name server, a master and a worker on a daemon thread, talking to the tuner through two queues."""
+    """A name server, a master and a worker on a daemon thread, talking to the tuner through two queues.
 
-    def __init__(self, make_master: Callable[..., Any], n_iterations: int, wait_s: float, score_wait_s: float) -> None:
+    With ``rung_ahead`` every job but the last of its rung is answered at once with a provisional
+    loss, so the rung's next job comes without waiting; the real losses replace the provisional ones
+    before the rung's last job returns, that is before successive halving reads them
+    (docs/decisions.md#executor). Only for masters whose sampling ignores losses (Hyperband).
+    """
+
+    def __init__(
+        self,
+        make_master: Callable[..., Any],
+        n_iterations: int,
+        wait_s: float,
+        score_wait_s: float,
+        rung_ahead: bool = False,
+    ) -> None:
         self.make_master = make_master
         self.n_iterations = n_iterations
         self.wait_s = wait_s
         self.score_wait_s = score_wait_s
+        self.rung_ahead = rung_ahead
+        self.corrections: dict[tuple, float] = {}
+        """Real losses of the jobs answered provisionally, by hpbandster config id, until their rung ends."""
         self.requests: queue.Queue = queue.Queue()
-        """Master → tuner: ``(config, budget)`` per job, then :data:`DONE`, or the exception that ended the run."""
+        """Master → tuner: ``(config, budget, ahead, job)`` per job, then :data:`DONE`, or the error that ended the run."""
         self.losses: queue.Queue = queue.Queue()
         """Tuner → worker: the loss of the job in flight, or ``None`` to stop."""
         self.stopping = threading.Event()
@@ -151,6 +169,10 @@ class Session:
         self.losses.put(loss)
         return self.next_request()
 
+    def correct(self, job: tuple, loss: float) -> None:
+        """The real loss of a job answered provisionally; applied when its rung's last job returns."""
+        self.corrections[job] = loss
+
     def stop(self) -> None:
         """End the run (cutting it short if needed) and wait until every thread and socket is gone."""
         self.stopping.set()
@@ -168,11 +190,14 @@ class Session:
 
     # --- the worker's side (a Pyro4 thread) ---
 
-    def relay(self, config: dict, budget: float) -> float:
-        """Post a job for ``ask`` and wait for its loss."""
+    def relay(self, config: dict, budget: float, job: tuple) -> float:
+        """Post a job for ``ask`` and wait for its loss (or answer provisionally, see the class docstring)."""
         if self.stopping.is_set():
             return STOPPED_LOSS
-        self.requests.put((config, float(budget)))
+        ahead = self.rung_ahead and _more_in_rung(self.master, job)
+        self.requests.put((config, float(budget), ahead, job))
+        if ahead:
+            return PROVISIONAL_LOSS
         try:
             loss = self.losses.get(timeout=self.score_wait_s)
         except queue.Empty:
@@ -181,7 +206,19 @@ class Session:
             self.requests.put(HpBandSterError(f"no score came within {self.score_wait_s} s"))
             self.stopping.set()
             return STOPPED_LOSS
-        return STOPPED_LOSS if loss is None else loss
+        if loss is None:
+            return STOPPED_LOSS
+        self._apply_corrections(budget)
+        return loss
+
+    def _apply_corrections(self, budget: float) -> None:
+        """Write the real losses over the provisional ones (the master registered them before this job came)."""
+        with self.master.thread_cond:
+            for job, loss in self.corrections.items():
+                datum = self.master.iterations[job[0]].data[job]
+                datum.results[budget] = {"loss": loss, "info": {}}
+                datum.status = "REVIEW" if math.isfinite(loss) else "CRASHED"
+        self.corrections.clear()
 
     # --- the session thread ---
 
@@ -206,6 +243,15 @@ class Session:
                 self.requests.put(DONE)
         except BaseException as error:  # handed to the tuner, which raises it
             self.requests.put(error)
+
+
+def _more_in_rung(master: Any, job: tuple) -> bool:
+    """Whether the rung of ``job`` has jobs still to hand out after it (queued, or still to be sampled)."""
+    with master.thread_cond:
+        iteration = master.iterations[job[0]]
+        stage = iteration.stage
+        queued = sum(1 for datum in iteration.data.values() if datum.status == "QUEUED")
+        return queued + iteration.num_configs[stage] - iteration.actual_num_configs[stage] > 0
 
 
 def _discovered(master: Any) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
@@ -108,12 +109,15 @@ class Tuner(ABC):
         """Report the score of a suggestion this tuner handed out."""
 
     def ask_batch(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` suggestions that may be evaluated independently (e.g. in parallel).
+        """Up to ``n`` suggestions asked in a row, as many as :meth:`width` allows with none pending."""
+        return [self.ask() for _ in range(max(1, min(n, self.width())))]
 
-        The default hands out one; tuners whose next suggestions do not depend on pending scores
-        (MAPPO within one rollout) override it.
+    def width(self) -> int:
+        """How many suggestions may be pending (asked, not told) now without changing what this tuner suggests.
+
+        One by default: the next suggestion depends on the last score (TPE, Anneal, BOHB).
         """
-        return [self.ask()]
+        return 1
 
     def describe(self) -> dict[str, Any]:
         """Settings worth recording in ``run.json`` (library defaults, derived counts); JSON-serialisable."""
@@ -133,29 +137,40 @@ class Tuner(ABC):
     def close(self) -> None:  # noqa: B027 (an optional hook, not abstract)
         """Release resources (threads, sockets). Safe to call twice."""
 
-    def run(self, objective: Objective, on_episode: Callable[[Observation], None] | None = None) -> SearchResult:
-        """Evaluate ``episodes`` suggestions of ``objective`` and return the result.
+    def run(
+        self, objective: Objective, on_episode: Callable[[Observation], None] | None = None, executor: Any = None
+    ) -> SearchResult:
+        """Evaluate ``episodes`` suggestions of ``objective`` on ``executor`` (inline by default) and return the result.
 
-        ``on_episode`` is called after every tell (for progress and run records).
+        Up to :meth:`width` suggestions are evaluated at once; scores are told, and ``on_episode``
+        called, in episode order, never in the order trials finish (docs/decisions.md#executor).
         """
+        from paperlib.experiment.executor import Inline  # the experiment layer imports tuners, not the reverse
+
+        executor = executor or Inline()
+        pending: deque[tuple[Suggestion, Any, float]] = deque()
         try:
             while len(self.result.history) < self.episodes:
-                start = time.perf_counter()
-                batch = self.ask_batch(self.episodes - len(self.result.history))
-                asked = time.perf_counter()
-                ask_share = (asked - start) / len(batch)
-                for suggestion in batch:
-                    t0 = time.perf_counter()
-                    outcome = objective(dict(suggestion.config), suggestion.budget)
-                    t1 = time.perf_counter()
-                    self.tell(suggestion, float(getattr(outcome, "score", outcome)))
-                    t2 = time.perf_counter()
-                    observation = self.result.history[-1]
-                    observation.objective_seconds = t1 - t0
-                    observation.optimizer_seconds = ask_share + (t2 - t1)
-                    observation.outcome = None if isinstance(outcome, Real) else outcome
-                    if on_episode is not None:
-                        on_episode(observation)
+                slots = executor.slots
+                while (
+                    len(pending) < min(self.width(), slots) and len(self.result.history) + len(pending) < self.episodes
+                ):
+                    start = time.perf_counter()
+                    suggestion = self.ask()
+                    asked = time.perf_counter() - start
+                    pending.append(
+                        (suggestion, executor.submit(objective, dict(suggestion.config), suggestion.budget), asked)
+                    )
+                suggestion, future, asked = pending.popleft()
+                outcome, objective_seconds = future.result()
+                t1 = time.perf_counter()
+                self.tell(suggestion, float(getattr(outcome, "score", outcome)))
+                observation = self.result.history[-1]
+                observation.objective_seconds = objective_seconds
+                observation.optimizer_seconds = asked + (time.perf_counter() - t1)
+                observation.outcome = None if isinstance(outcome, Real) else outcome
+                if on_episode is not None:
+                    on_episode(observation)
         finally:
             self.close()
         return self.result

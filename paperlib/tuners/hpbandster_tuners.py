@@ -107,6 +107,8 @@ class HpBandSterTuner(Tuner):
     """Builds the (stoppable, privately seeded) master; see ``hpbandster_session``."""
     master_name = "hpbandster.optimizers.HyperBand"
     """The library class that runs, for the record."""
+    rung_ahead = True
+    """Hand out a rung's jobs before their scores: Hyperband samples without looking at losses."""
 
     def __init__(
         self,
@@ -134,35 +136,45 @@ class HpBandSterTuner(Tuner):
         self.score_wait_s = score_wait_s
         """Longest wait, in seconds, for the score of a suggestion (one training run)."""
         self._session: Session | None = None
-        self._pending: Suggestion | None = None
+        self._pending: list[tuple[Suggestion, bool, tuple]] = []  # (suggestion, rung goes on after it, job id)
         self._next: Any = None
         self._closed = False
+
+    def width(self) -> int:
+        """The pending runs of a rung (Hyperband), or one (BOHB: its model reads every loss)."""
+        return len(self._pending) + 1 if not self._pending or self._pending[-1][1] else len(self._pending)
 
     def ask(self) -> Suggestion:
         if self._closed:
             raise TunerError(f"{self.name}: the tuner is closed")
-        if self._pending is not None:
-            raise TunerError(
-                f"{self.name}: runs one evaluation at a time; tell the score of suggestion {self._pending.index} first"
-            )
+        if self._pending and not self._pending[-1][1]:
+            index = self._pending[-1][0].index
+            raise TunerError(f"{self.name}: suggestion {index} waits for its rung's scores; tell them first")
         if self._session is None:
-            self._session = Session(self._make_master, self.plan.n_iterations, self.wait_s, self.score_wait_s)
+            self._session = Session(
+                self._make_master, self.plan.n_iterations, self.wait_s, self.score_wait_s, self.rung_ahead
+            )
         request = self._session.next_request() if self._next is None else self._next
         self._next = None
         if request is DONE:
             raise TunerError(f"{self.name}: the plan's {self.plan.evaluations} evaluations are used up")
-        config, budget = request
+        config, budget, ahead, job = request
         # ConfigSpace hands back numpy numbers, in its own key order; validate gives ours as int / float.
-        self._pending = Suggestion(len(self.result.history), self.space.validate(config), float(budget))
-        return self._pending
+        index = len(self.result.history) + len(self._pending)
+        suggestion = Suggestion(index, self.space.validate(config), float(budget))
+        self._pending.append((suggestion, ahead, job))
+        return suggestion
 
     def tell(self, suggestion: Suggestion, score: float) -> None:
-        if self._pending is None or suggestion != self._pending:
+        if not self._pending or suggestion != self._pending[0][0]:
             raise TunerError(f"{self.name}: suggestion {suggestion.index} is not the one awaiting a score")
-        self._pending = None
+        _, ahead, job = self._pending.pop(0)
         self._record(suggestion, score)
         # hpbandster minimises a loss; the score is an accuracy.
-        self._next = self._session.report(1.0 - float(score))
+        if ahead:
+            self._session.correct(job, 1.0 - float(score))
+        else:
+            self._next = self._session.report(1.0 - float(score))
 
     def close(self) -> None:
         if self._closed:
@@ -216,6 +228,7 @@ class BOHB(HpBandSterTuner):
     name = "bohb"
     master_factory = staticmethod(bohb_master)
     master_name = "hpbandster.optimizers.BOHB"
+    rung_ahead = False  # each new configuration comes from a model of every loss so far
 
     def library_defaults(self) -> dict[str, Any]:
         ours = {"self", "configspace", "eta", "min_budget", "max_budget", "kwargs"}

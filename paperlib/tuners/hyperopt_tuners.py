@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -127,6 +128,10 @@ class RandomSearch(HyperoptTuner):
 
     name = "random"
     suggest = staticmethod(rand.suggest)
+
+    def width(self) -> int:
+        """Any number: each draw depends on the seed sequence only, never on a score."""
+        return sys.maxsize
 
 
 class Anneal(HyperoptTuner):

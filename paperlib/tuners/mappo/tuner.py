@@ -169,6 +169,10 @@ class MAPPOTuner(Tuner):
         self._rollout.append((suggestion, episode))
         return suggestion
 
+    def width(self) -> int:
+        """The whole rollout may be pending: the policy is fixed until its last episode is told."""
+        return self.config.rollout_episodes - len(self._scores)
+
     def ask_batch(self, n: int) -> list[Suggestion]:
         """Up to ``n`` suggestions, at most the rest of the current rollout: the policy is fixed until it is told."""
         room = self.config.rollout_episodes - len(self._rollout)
