@@ -230,7 +230,10 @@ def _pool(args: argparse.Namespace) -> int:
     with open_executor(args.workers, None, args.trials_per_worker, _gpus(args.device, pool)) as executor:
         executor.client.write_scheduler_file(args.scheduler_file)
         print(f"pool: {args.workers} workers at {executor.where}, scheduler file {args.scheduler_file}", flush=True)
-        return subprocess.run(command, check=False).returncode
+        try:
+            return subprocess.run(command, check=False).returncode
+        finally:
+            Path(args.scheduler_file).unlink(missing_ok=True)  # the pool is gone: its address is no use
 
 
 def _read_space(path: Path):

@@ -235,3 +235,17 @@ def test_the_executor_benchmark_reports_ratios_and_identical_records(tmp_path, d
         assert row["identical_records"] is True and row["episodes"] == 13, method
         assert row["speedup"] == pytest.approx(row["inline_seconds"] / row["pool_seconds"]), method
     assert isinstance(result["overhead_ms_per_task"], float)
+
+
+def test_the_pool_command_runs_its_command_against_a_live_scheduler_file(tmp_path):
+    # What `make reproduce WORKERS=N` does: the command (there, make) finds the pool through the file.
+    file = tmp_path / "scheduler.json"
+    check = f"from distributed import Client; Client(scheduler_file={str(file)!r}, timeout=30).close()"
+    assert main(["pool", "--workers", "1", "--scheduler-file", str(file), "--", sys.executable, "-c", check]) == 0
+    assert not file.exists(), "the file of a stopped pool is removed"
+    assert main(["pool", "--workers", "1", "--scheduler-file", str(file), "--", sys.executable, "-c", "exit(3)"]) == 3
+
+
+def test_the_pool_command_needs_a_command(capsys, tmp_path):
+    assert main(["pool", "--workers", "2", "--scheduler-file", str(tmp_path / "s.json")]) == 2
+    assert capsys.readouterr().err.strip() == "error: pool needs a command to run after --"
