@@ -1,6 +1,6 @@
 # The two commands of the README: `make test` and `make reproduce`. Each installs what it needs.
 #   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
-#   make test [DATA_DIR=...]      make bench      make clean
+#   make test [DATA_DIR=...]      make bench      make bench-tuners      make clean
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,7 +15,7 @@ PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-
 export DATA_DIR := $(DATA)
 PAPERLIB := $(shell find paperlib -name '*.py')
 
-.PHONY: test reproduce bench clean data
+.PHONY: test reproduce bench bench-tuners clean data
 .DELETE_ON_ERROR:
 
 # The environment: a venv with the exact pins of requirements.txt, and paperlib installed editable.
@@ -70,6 +70,10 @@ reproduce: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figur
 
 bench: $(INSTALLED) data
 	$(PY) -m paperlib bench --out results/bench
+
+# Simple regret of the six contenders (committed: machine-independent, unlike results/bench/) (MAPPO grid and continuous, RS, Anneal, TPE, BOHB) on classic test functions.
+bench-tuners: $(INSTALLED)
+	$(PY) -m paperlib bench --tuners --seeds 10 --episodes 200 --out results/bench-tuners
 
 clean:
 	rm -rf results/smoke results/bench .pytest_cache

@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/)")
     bench.add_argument("--device", default="auto", help=DEVICE_HELP)
     bench.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
+    bench.add_argument(
+        "--tuners",
+        action="store_true",
+        help="instead: simple regret of every method on classic test functions (make bench-tuners)",
+    )
+    bench.add_argument("--seeds", type=int, default=10, help="with --tuners: searches per function and method")
+    bench.add_argument("--episodes", type=int, default=200, help="with --tuners: evaluations per search")
 
     report = commands.add_parser("report", help="build Tables 3-4 and the figures from run directories")
     report.add_argument("--runs", required=True, help="folder searched recursively for run directories")
@@ -200,6 +207,8 @@ def _bench(args: argparse.Namespace) -> int:
     from paperlib.bench import TINY, BenchSettings, run_bench
     from paperlib.lenet.data import ensure_available
 
+    if args.tuners:
+        return _bench_tuners(args)
     settings = TINY if args.quick else BenchSettings()
     device = resolve_device(args.device)
     root = paths.data_dir(args.data_dir)
@@ -222,6 +231,16 @@ def _bench(args: argparse.Namespace) -> int:
         )
     )
     print(f"written to {out}")
+    return 0
+
+
+def _bench_tuners(args: argparse.Namespace) -> int:
+    from paperlib.bench.regret import RegretSettings, run_regret_bench
+
+    settings = RegretSettings(episodes=args.episodes, seeds=args.seeds)
+    out = Path(args.out) if args.out else paths.RESULTS / "bench"
+    summary = run_regret_bench(out, settings, progress=lambda line: print(line, flush=True))
+    print(f"{summary['seconds']:.0f} s; written to {out / 'testfunctions.json'} and {out / 'testfunctions.md'}")
     return 0
 
 

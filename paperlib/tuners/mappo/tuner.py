@@ -19,6 +19,7 @@ from paperlib.space import TABLE2, SearchSpace
 from paperlib.tuners.base import Suggestion, Tuner
 from paperlib.tuners.mappo import ppo
 from paperlib.tuners.mappo.agents import Actor, Choice, Critic, Team, resolve_groups
+from paperlib.tuners.mappo.heads import HEADS
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class MAPPOTuner(Tuner):
     ``groups`` says which agent owns which hyperparameters: ``"layers"`` (the paper's three agents,
     the default for Table 2), ``"per_hyperparameter"`` (the default for any other space),
     ``"single"`` (one agent: plain PPO), or a mapping agent name -> hyperparameter names, in acting order.
+    ``heads="continuous"`` gives floats and wide ints a Beta head over their range instead of the grid
+    (docs/decisions.md#mappo-continuous); the paper's reproduction keeps ``"grid"``.
     """
 
     name = "mappo"
@@ -83,8 +86,12 @@ class MAPPOTuner(Tuner):
         episodes: int = 200,
         config: MAPPOConfig | Mapping[str, Any] | None = None,
         groups: str | Mapping[str, Sequence[str]] | None = None,
+        heads: str = "grid",
     ) -> None:
         super().__init__(space, seed, episodes)
+        if heads not in HEADS:
+            raise TunerError(f"heads must be one of {list(HEADS)}, got {heads!r}")
+        self.heads = heads
         if isinstance(config, Mapping):  # e.g. the "config" of a run record's describe()
             unknown = sorted(set(config) - set(MAPPOConfig.__dataclass_fields__))
             if unknown:
@@ -95,11 +102,11 @@ class MAPPOTuner(Tuner):
             self.groups = resolve_groups(space, groups)
         except ValueError as error:
             raise TunerError(str(error)) from None
-        self.team = Team(space, self.groups)
+        self.team = Team(space, self.groups, heads)
         # Local generators only: the global torch RNG and thread settings are left alone.
         init = torch.Generator().manual_seed(seed)
         self.actors = torch.nn.ModuleList(
-            Actor(self.team.obs_dim, agent.head_sizes, self.config.hidden_size, init) for agent in self.team.agents
+            Actor(self.team.obs_dim, agent.n_outputs, self.config.hidden_size, init) for agent in self.team.agents
         )
         self.critic = Critic(self.team.state_dim, self.config.hidden_size, init)
         self.optimizer = torch.optim.Adam(
@@ -127,13 +134,9 @@ class MAPPOTuner(Tuner):
         episode: list[Choice] = []
         with torch.no_grad():
             for i, actor in enumerate(self.actors):
-                logits = actor(self.team.observation(i, episode[-1] if episode else None))
-                episode.append(
-                    tuple(
-                        int(torch.multinomial(ppo.log_softmax(logit).exp(), 1, generator=self._sampler))
-                        for logit in logits
-                    )
-                )
+                outputs = actor(self.team.observation(i, episode[-1] if episode else None))
+                heads = self.team.agents[i].heads
+                episode.append(tuple(head.sample(out, self._sampler) for head, out in zip(heads, outputs)))
         suggestion = Suggestion(self._next_index, self.space.validate(self.team.config(episode)), 1.0)
         self._next_index += 1
         self._rollout.append((suggestion, episode))
@@ -169,9 +172,12 @@ class MAPPOTuner(Tuner):
         """
         logprobs, entropies = [], []
         for i, actor in enumerate(self.actors):
-            logits = actor(b_obs[:, i])
-            logprobs.append(sum(ppo.categorical_log_prob(logit, b_actions[i][:, h]) for h, logit in enumerate(logits)))
-            entropies.append(sum(ppo.categorical_entropy(logit) for logit in logits))
+            outputs = actor(b_obs[:, i])
+            heads = self.team.agents[i].heads
+            logprobs.append(
+                sum(head.log_prob(out, b_actions[i][:, h]) for h, (head, out) in enumerate(zip(heads, outputs)))
+            )
+            entropies.append(sum(head.entropy(out) for head, out in zip(heads, outputs)))
         return torch.stack(logprobs, dim=1), torch.stack(entropies, dim=1)
 
     def _update(self) -> None:
@@ -215,16 +221,16 @@ class MAPPOTuner(Tuner):
         self.updates += 1
 
     def policy(self, agent: int = 0, previous: Choice | None = None) -> list[torch.Tensor]:
-        """Agent ``agent``'s probabilities over each head's grid, given the previous agent's action (for inspection)."""
+        """Agent ``agent``'s probabilities over each grid head (a Beta head: its two concentrations), given the previous agent's action."""
         with torch.no_grad():
-            return [
-                ppo.log_softmax(logit).exp() for logit in self.actors[agent](self.team.observation(agent, previous))
-            ]
+            outputs = self.actors[agent](self.team.observation(agent, previous))
+            return [head.summary(out) for head, out in zip(self.team.agents[agent].heads, outputs)]
 
     def describe(self) -> dict[str, Any]:
         """The PPO settings, the agents and what they own, and the number of updates the budget allows."""
         return {
             "config": asdict(self.config),
             "groups": {name: list(names) for name, names in self.groups.items()},
+            "heads": self.heads,
             "updates": self.episodes // self.config.rollout_episodes,
         }
