@@ -6,7 +6,8 @@ import optuna
 import pytest
 
 from paperlib.errors import TunerError
-from paperlib.tuners.optuna_sampler import MAPPOSampler
+from paperlib.tuners.optuna_sampler import MAPPOSampler, suggest, to_distributions
+from paperlib.tuners.testfunctions import get_test_function
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -103,3 +104,15 @@ def test_multi_objective_studies_are_refused_in_one_line():
     study = optuna.create_study(directions=["minimize", "minimize"], sampler=MAPPOSampler(SPACE))
     with pytest.raises(TunerError, match="single-objective"):
         study.ask(SPACE)
+
+
+def test_a_run_search_objective_runs_in_optuna_through_suggest():
+    problem = get_test_function("func2c")
+    sampler = MAPPOSampler(to_distributions(problem.space), seed=0, config=ROLLOUT)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(lambda trial: problem(suggest(trial, problem.space)), n_trials=10)
+    assert [t.value for t in study.trials] == [problem(t.params) for t in study.trials]
+    choices = problem.space["h1"].choices  # MAPPO's side holds a categorical as the index of its choice
+    told = [o.suggestion.config for o in sampler.tuner.result.history]
+    assert [{**c, "h1": choices[c["h1"]], "h2": choices[c["h2"]]} for c in told] == [t.params for t in study.trials]
+    assert sampler.tuner.updates == 2

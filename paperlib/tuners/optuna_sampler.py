@@ -61,6 +61,33 @@ def to_param(distribution: BaseDistribution, value: Any) -> Any:
     return value
 
 
+def to_distributions(space: SearchSpace) -> dict[str, BaseDistribution]:
+    """A :class:`SearchSpace` as Optuna distributions (for ``MAPPOSampler(search_space=...)`` and ``study.ask``)."""
+    out: dict[str, BaseDistribution] = {}
+    for h in space:
+        if h.kind == "categorical":
+            out[h.name] = CategoricalDistribution(list(h.choices))
+        elif h.kind == "int":
+            out[h.name] = IntDistribution(int(h.low), int(h.high), log=h.log)
+        else:
+            out[h.name] = FloatDistribution(float(h.low), float(h.high), log=h.log)
+    return out
+
+
+def suggest(trial: optuna.Trial, space: SearchSpace) -> dict[str, Any]:
+    """A configuration of ``space`` suggested through ``trial``: an objective written for ``run_search`` becomes
+    ``lambda trial: objective(suggest(trial, space))`` for Optuna."""
+    config: dict[str, Any] = {}
+    for h in space:
+        if h.kind == "categorical":
+            config[h.name] = trial.suggest_categorical(h.name, list(h.choices))
+        elif h.kind == "int":
+            config[h.name] = trial.suggest_int(h.name, int(h.low), int(h.high), log=h.log)
+        else:
+            config[h.name] = trial.suggest_float(h.name, float(h.low), float(h.high), log=h.log)
+    return config
+
+
 class MAPPOSampler(optuna.samplers.BaseSampler):
     """MAPPO as an Optuna sampler: a ``MAPPOTuner`` proposes each trial's joint configuration.
 
