@@ -35,6 +35,7 @@ PARAMETERS = {
         "run_dir": None,
     },
     "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke"},
+    "05_mappo_on_your_model.ipynb": {"function": "func2c", "episodes": 100, "seed": 0, "heads": "continuous"},
 }
 """Each notebook's parameters and their defaults, in order (the Makefile passes these names)."""
 
@@ -107,6 +108,25 @@ def test_intro_and_search_notebooks_run_with_injected_parameters(tmp_path, data_
     }
     assert [t["index"] for t in read_trials(run_dir)] == list(range(SMOKE.episodes))
     assert images(search) == 3  # best so far, configurations, time split
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("heads", ["grid", "continuous"])
+def test_practitioners_notebook_runs_mappo_both_ways_on_a_tiny_objective(tmp_path, heads):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    executed = papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "05_mappo_on_your_model.ipynb"),
+        str(tmp_path / "05.ipynb"),
+        kernel_name="python3",
+        parameters={"function": "branin", "episodes": 25, "seed": 3, "heads": heads},
+        cwd=str(elsewhere),
+        progress_bar=False,
+    )
+    shown = [o["data"].get("text/markdown", "") for c in code_cells(executed) for o in c.outputs if "data" in o]
+    assert any("after 25 evaluations" in text for text in shown)
+    assert any("after 25 trials, 1 PPO update(s)" in text for text in shown)  # one full rollout of 20 episodes
+    assert "x1" in executed.cells[-1].outputs[0]["data"]["text/plain"]  # the trials table
     assert list(elsewhere.iterdir()) == []
 
 
