@@ -28,14 +28,16 @@ SEED_BOUND = 2**31 - 1
 def hyperopt_space(space: SearchSpace) -> dict[str, Any]:
     """``space`` in hyperopt's native distributions (docs/paper.md#reading-4).
 
-    Ints are ``quniform`` with step 1 (hyperopt hands them back as floats; :meth:`SearchSpace.validate`
-    turns them into ints), log-scale floats are ``loguniform`` over the logs of the bounds, other floats
+    Ints are ``quniform`` with step 1 (``qloguniform`` on a log scale; hyperopt hands them back as floats,
+    :meth:`SearchSpace.validate` turns them into ints), log-scale floats are ``loguniform`` over the logs of the bounds, other floats
     ``uniform``, categoricals ``choice`` (hyperopt records the index; :meth:`HyperoptTuner.ask` maps it back).
     """
     expression = {}
     for h in space:
         if h.kind == "categorical":
             expression[h.name] = hp.choice(h.name, list(h.choices))
+        elif h.kind == "int" and h.log:
+            expression[h.name] = hp.qloguniform(h.name, math.log(h.low), math.log(h.high), 1)
         elif h.kind == "int":
             expression[h.name] = hp.quniform(h.name, h.low, h.high, 1)
         elif h.log:
@@ -124,6 +126,8 @@ def _distribution(h) -> str:
     """How :func:`hyperopt_space` encodes ``h``, for the run record."""
     if h.kind == "categorical":
         return f"choice({list(h.choices)})"
+    if h.kind == "int" and h.log:
+        return f"qloguniform(log({h.low}), log({h.high}), q=1)"
     if h.kind == "int":
         return f"quniform({h.low}, {h.high}, q=1)"
     if h.log:
