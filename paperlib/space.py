@@ -103,7 +103,7 @@ class Hyperparameter:
             points = np.linspace(self.low, self.high, self.grid_size)
         return tuple(float(p) for p in points)
 
-    def check(self, value: Any) -> int | float:
+    def check(self, value: Any) -> Any:
         """Return ``value`` as this hyperparameter's type, or raise a :class:`SpaceError` naming it."""
         if self.kind == "categorical":
             for choice in self.choices:  # the declared object back, whatever type a library hands in

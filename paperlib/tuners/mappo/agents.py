@@ -73,6 +73,11 @@ class Agent:
     """``"grid"`` (a categorical head per hyperparameter) or ``"continuous"`` (Beta heads for floats and wide ints)."""
 
     @cached_property
+    def grids(self) -> tuple[tuple, ...]:
+        """The values each hyperparameter's grid head would choose from (:meth:`Hyperparameter.grid`), computed once."""
+        return tuple(hp.grid() for hp in self.hyperparameters)
+
+    @cached_property
     def heads(self) -> tuple:
         """One head per hyperparameter (``paperlib.tuners.mappo.heads``), computed once."""
         return tuple(make_head(hp, self.head_kind) for hp in self.hyperparameters)
