@@ -78,6 +78,7 @@ def run_regret_bench(
 ) -> dict[str, Any]:
     """Run every (function, contender, seed) search; write ``testfunctions.json`` and ``testfunctions.md`` to ``out``."""
     settings = settings or RegretSettings()
+    environment = provenance.describe()  # before the searches: the commit whose code runs them
     clock = time.perf_counter()
     curves: dict[str, dict[str, list[list[float]]]] = {}
     for function in settings.functions:
@@ -95,7 +96,7 @@ def run_regret_bench(
             )
     summary = {
         "settings": asdict(settings),
-        "environment": provenance.describe(),
+        "environment": environment,
         "seconds": time.perf_counter() - clock,
         "functions": {
             name: {"f_min": TEST_FUNCTIONS[name].f_min, "dimensions": len(TEST_FUNCTIONS[name].space)}
@@ -109,7 +110,10 @@ def run_regret_bench(
             for function, by_contender in curves.items()
         },
         "tests": comparisons(curves),
-        "curves": curves,
+        "curves": {
+            f: {c: [[float(f"{r:.6g}") for r in run] for run in runs] for c, runs in by.items()}
+            for f, by in curves.items()
+        },
     }
     records.write_json(out / "testfunctions.json", summary)
     records.atomic_write_text(out / "testfunctions.md", markdown_table(summary))
