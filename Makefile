@@ -3,7 +3,7 @@
 #   make reproduce WORKERS=N      every search at once, their trials on one local Dask pool of N processes
 #   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
 #   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make bench-executor
-#   make bench-gpu    make lock    make clean
+#   make bench-gpu    make bench-tuners    make lock    make clean
 # A rerun never rewrites committed results: a complete search (its executed notebook is there) is
 # skipped, and the tables, figures and MANIFEST are rebuilt only when a result file changed.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -23,7 +23,7 @@ WORKERS ?=
 SCHEDULER ?=
 TRIALS_PER_WORKER ?= 1
 
-.PHONY: test reproduce reproduce-all lab html ablation bench bench-executor bench-gpu lock clean data
+.PHONY: test reproduce reproduce-all lab html ablation bench bench-executor bench-gpu bench-tuners lock clean data
 .DELETE_ON_ERROR:
 
 # The environment: a venv with the exact pins of requirements.txt (the lock, universal across
@@ -136,6 +136,10 @@ bench-executor: $(INSTALLED) data
 # The GPU section alone (also part of `make bench`): trials per hour at 1, 2, 4, 8 trials per GPU.
 bench-gpu: $(INSTALLED) data
 	$(PY) -m paperlib bench --gpu --out results/bench/$(MACHINE)
+
+# Simple regret of the six contenders (committed: machine-independent, unlike results/bench/) (MAPPO grid and continuous, RS, Anneal, TPE, BOHB) on classic test functions.
+bench-tuners: $(INSTALLED)
+	$(PY) -m paperlib bench --tuners --seeds 10 --episodes 200 --out results/bench-tuners
 
 clean:
 	rm -rf results/smoke .pytest_cache

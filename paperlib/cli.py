@@ -150,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--gpu", action="store_true", help="only the GPU section (trials per hour at K trials per GPU)"
     )
     bench.add_argument("--workers", type=int, default=2, help="--executor: processes in the pool (default 2)")
+    bench.add_argument(
+        "--tuners",
+        action="store_true",
+        help="instead: simple regret of every method on classic test functions (make bench-tuners)",
+    )
+    bench.add_argument("--seeds", type=int, default=10, help="with --tuners: searches per function and method")
+    bench.add_argument("--episodes", type=int, default=200, help="with --tuners: evaluations per search")
 
     report = commands.add_parser("report", help="build Tables 3-4 and the figures from run directories")
     report.add_argument("--runs", required=True, help="folder searched recursively for run directories")
@@ -312,6 +319,8 @@ def _bench(args: argparse.Namespace) -> int:
     from paperlib.bench import TINY, BenchSettings, run_bench
     from paperlib.lenet.data import ensure_available
 
+    if args.tuners:
+        return _bench_tuners(args)
     settings = TINY if args.quick else BenchSettings()
     device = resolve_device(args.device)
     check_pool(args.workers)
@@ -357,6 +366,15 @@ def _bench_section(args: argparse.Namespace, root: Path, device, out: Path) -> i
     records.write_json(out / name, result)
     print(json.dumps({k: v for k, v in result.items() if k not in ("profile", "methods", "concurrency")}, indent=2))
     print(f"written to {out / name}")
+
+
+def _bench_tuners(args: argparse.Namespace) -> int:
+    from paperlib.bench.regret import RegretSettings, run_regret_bench
+
+    settings = RegretSettings(episodes=args.episodes, seeds=args.seeds)
+    out = Path(args.out) if args.out else paths.RESULTS / "bench"
+    summary = run_regret_bench(out, settings, progress=lambda line: print(line, flush=True))
+    print(f"{summary['seconds']:.0f} s; written to {out / 'testfunctions.json'} and {out / 'testfunctions.md'}")
     return 0
 
 

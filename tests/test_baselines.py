@@ -16,7 +16,7 @@ import psutil
 import pytest
 from hyperopt import Trials, anneal, fmin, rand, tpe
 
-from paperlib.space import TABLE2
+from paperlib.space import TABLE2, SearchSpace
 from paperlib.tuners._hpbandster_session import HpBandSterError
 from paperlib.tuners.base import TunerError, make_tuner, run_search
 from paperlib.tuners.hpbandster_tuners import Hyperband, HyperbandPlan
@@ -300,3 +300,11 @@ def test_a_failing_master_fails_loudly_and_cleans_up(monkeypatch):
         tuner.ask()
     tuner.close()
     assert set(threading.enumerate()) == threads_before
+
+
+def test_hyperopt_draws_a_log_scale_int_log_uniformly():
+    space = SearchSpace.from_dict({"units": {"kind": "int", "low": 1, "high": 1000, "log": True}})
+    result = run_search("random", lambda config, budget: 0.0, episodes=200, seed=0, space=space)
+    units = [o.suggestion.config["units"] for o in result.history]
+    assert all(type(u) is int and 1 <= u <= 1000 for u in units)
+    assert 0.2 < sum(u <= 31 for u in units) / len(units) < 0.8  # about half below the geometric midpoint

@@ -40,6 +40,7 @@ PARAMETERS = {
         "scheduler": None,
     },
     "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke"},
+    "05_mappo_on_your_model.ipynb": {"function": "func2c", "episodes": 100, "seed": 0, "heads": "continuous"},
 }
 """Each notebook's parameters and their defaults, in order (the Makefile passes these names)."""
 
@@ -129,6 +130,25 @@ def test_mappo_notebook_takes_the_critic_and_the_repeat_option(tmp_path, data_ro
     assert run["tuner"]["critic"] == "shared" and run["status"] == "complete"
     assert "distinct_configurations" in run and all("repeat_of" in t for t in read_trials(run_dir))
     assert images(executed) == 4  # best so far, configurations, time split, policy updates (none in 13 episodes)
+
+
+@pytest.mark.parametrize("heads", ["grid", "continuous"])
+def test_practitioners_notebook_runs_mappo_both_ways_on_a_tiny_objective(tmp_path, heads):
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    executed = papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "05_mappo_on_your_model.ipynb"),
+        str(tmp_path / "05.ipynb"),
+        kernel_name="python3",
+        parameters={"function": "branin", "episodes": 25, "seed": 3, "heads": heads},
+        cwd=str(elsewhere),
+        progress_bar=False,
+    )
+    shown = [o["data"].get("text/markdown", "") for c in code_cells(executed) for o in c.outputs if "data" in o]
+    assert any("after 25 evaluations" in text for text in shown)
+    assert any("after 25 trials, 1 PPO update(s)" in text for text in shown)  # one full rollout of 20 episodes
+    assert "x1" in executed.cells[-1].outputs[0]["data"]["text/plain"]  # the trials table
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_make_reproduce_smoke_writes_every_output(tmp_path, data_root):

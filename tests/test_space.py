@@ -1,5 +1,7 @@
+import json
 import math
 
+import numpy as np
 import pytest
 
 from paperlib.space import TABLE2, Hyperparameter, SearchSpace, SpaceError, readable
@@ -64,3 +66,46 @@ def test_malformed_space_definitions_are_refused():
     with pytest.raises(SpaceError, match="duplicate"):
         SearchSpace((Hyperparameter("x", "int", 0, 3), Hyperparameter("x", "int", 0, 3)))
     assert SearchSpace.from_dict(TABLE2.to_dict()) == TABLE2
+
+
+def test_categoricals_round_trip_through_json_and_give_back_their_choices():
+    spec = {
+        "optimizer": {"kind": "categorical", "choices": ["adam", "sgd", 3, True]},
+        "lr": {"kind": "float", "low": 1e-4, "high": 1e-1, "log": True},
+    }
+    space = SearchSpace.from_dict(json.loads(json.dumps(spec)))
+    assert (
+        space["optimizer"].choices == ("adam", "sgd", 3, True)
+        and space["optimizer"].grid() == space["optimizer"].choices
+    )
+    assert SearchSpace.from_dict(json.loads(json.dumps(space.to_dict()))) == space
+    assert space.to_dict()["optimizer"] == {"kind": "categorical", "choices": ["adam", "sgd", 3, True]}
+    assert space.validate({"optimizer": np.int64(3), "lr": 0.01})["optimizer"] == 3
+    assert space.validate({"optimizer": True, "lr": 0.01})["optimizer"] is True  # True is not the choice 3 or 1
+    with pytest.raises(SpaceError, match="'optimizer'.*'rmsprop' is not one of"):
+        space.validate({"optimizer": "rmsprop", "lr": 0.01})
+    with pytest.raises(SpaceError, match="'optimizer'.*1 is not one of"):
+        space.validate({"optimizer": 1, "lr": 0.01})
+
+
+def test_a_range_keeps_the_json_form_older_run_records_hold():
+    assert TABLE2.to_dict()["conv_size"] == {"kind": "int", "low": 2, "high": 7, "log": False, "grid_size": 9}
+
+
+@pytest.mark.parametrize(
+    "fields, pattern",
+    [
+        ({"kind": "categorical"}, "missing field 'choices'"),
+        ({"kind": "categorical", "choices": ["a"]}, "at least two choices"),
+        ({"kind": "categorical", "choices": "ab"}, "choices must be a list"),
+        ({"kind": "categorical", "choices": ["a", "a"]}, "distinct"),
+        ({"kind": "categorical", "choices": [1, 1.0]}, "distinct"),
+        ({"kind": "categorical", "choices": [[1], 2]}, "not a string, number or boolean"),
+        ({"kind": "categorical", "choices": ["a", "b"], "low": 0}, "not low/high/log"),
+        ({"kind": "float", "low": 0, "high": 1, "choices": ["a", "b"]}, "only a categorical has choices"),
+        ({"kind": "float", "low": "0", "high": 1}, "low must be a number"),
+    ],
+)
+def test_malformed_categoricals_are_refused_in_one_line(fields, pattern):
+    with pytest.raises(SpaceError, match=pattern):
+        SearchSpace.from_dict({"h": fields})

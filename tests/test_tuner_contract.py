@@ -1,8 +1,10 @@
 """One contract suite, run against every method of the paper (STYLE.md point 4)."""
 
+import math
+
 import pytest
 
-from paperlib.space import TABLE2, SpaceError
+from paperlib.space import TABLE2, SearchSpace, SpaceError
 from paperlib.tuners.base import METHODS, TunerError, make_tuner, run_search
 from paperlib.tuners.synthetic import Bowl
 
@@ -82,3 +84,42 @@ def test_space_rejects_out_of_range_and_unknown():
         TABLE2.validate(dict(TABLE2.default(), learning_rate=0.5))
     with pytest.raises(SpaceError, match="momentum"):
         TABLE2.validate(dict(TABLE2.default(), momentum=0.9))
+
+
+# The contract again on a space a practitioner writes: a categorical, a log-scale float, a float and a wide int.
+MIXED = SearchSpace.from_dict(
+    {
+        "optimizer": {"kind": "categorical", "choices": ["adam", "sgd", "rmsprop"]},
+        "lr": {"kind": "float", "low": 1e-4, "high": 1e-1, "log": True},
+        "momentum": {"kind": "float", "low": 0.0, "high": 0.99},
+        "units": {"kind": "int", "low": 16, "high": 512},
+    }
+)
+VARIANTS = [(method, {}) for method in METHODS] + [("mappo", {"heads": "continuous"})]
+
+
+def mixed_objective(config, budget=1.0):
+    """A smooth synthetic score with a best categorical choice (sgd), in (0, 1]."""
+    bonus = {"adam": 0.8, "sgd": 1.0, "rmsprop": 0.6}[config["optimizer"]]
+    return bonus * (1 - 0.1 * (math.log10(config["lr"]) + 2) ** 2 / 4 - 0.1 * (config["momentum"] - 0.9) ** 2)
+
+
+@pytest.mark.parametrize(
+    "method, options", VARIANTS, ids=[f"{m}{'-' if o else ''}{''.join(o.values())}" for m, o in VARIANTS]
+)
+def test_every_method_searches_a_space_with_a_categorical(method, options):
+    def trace(seed):
+        return run_search(method, mixed_objective, episodes=EPISODES, seed=seed, space=MIXED, **options)
+
+    result = trace(2)
+    assert 0 < len(result.history) <= EPISODES
+    for observation in result.history:
+        config = dict(observation.suggestion.config)
+        assert MIXED.validate(config) == config and config["optimizer"] in ("adam", "sgd", "rmsprop")
+        assert type(config["units"]) is int and type(config["lr"]) is float
+    assert len({o.suggestion.config["optimizer"] for o in result.history}) > 1  # the categorical is searched
+    configs = [dict(o.suggestion.config) for o in result.history]
+    assert configs == [dict(o.suggestion.config) for o in trace(2).history]
+    tuner = make_tuner(method, space=MIXED, seed=2, episodes=EPISODES, **options)
+    tuner.replay([(o.suggestion.config, o.suggestion.budget, o.score) for o in result.history[:12]])
+    assert [dict(o.suggestion.config) for o in tuner.run(mixed_objective).history] == configs

@@ -90,10 +90,12 @@ class HyperbandPlan:
 
 
 def config_space(space: SearchSpace, seed: int) -> CS.ConfigurationSpace:
-    """``space`` as a seeded ConfigSpace: uniform integers, and uniform or log-uniform floats."""
+    """``space`` as a seeded ConfigSpace: uniform integers, uniform or log-uniform floats, and categoricals."""
     cs = CS.ConfigurationSpace(seed=seed)
     for h in space:
-        if h.kind == "int":
+        if h.kind == "categorical":
+            cs.add(CS.CategoricalHyperparameter(h.name, list(h.choices)))
+        elif h.kind == "int":
             cs.add(CS.UniformIntegerHyperparameter(h.name, int(h.low), int(h.high), log=h.log))
         else:
             cs.add(CS.UniformFloatHyperparameter(h.name, float(h.low), float(h.high), log=h.log))

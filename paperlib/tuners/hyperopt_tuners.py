@@ -29,13 +29,17 @@ SEED_BOUND = 2**31 - 1
 def hyperopt_space(space: SearchSpace) -> dict[str, Any]:
     """``space`` in hyperopt's native distributions (docs/paper.md#reading-4).
 
-    Ints are ``quniform`` with step 1 (hyperopt hands them back as floats; :meth:`SearchSpace.validate`
-    turns them into ints), log-scale floats are ``loguniform`` over the logs of the bounds, other floats
-    ``uniform``.
+    Ints are ``quniform`` with step 1 (``qloguniform`` on a log scale; hyperopt hands them back as floats,
+    :meth:`SearchSpace.validate` turns them into ints), log-scale floats are ``loguniform`` over the logs of the bounds, other floats
+    ``uniform``, categoricals ``choice`` (hyperopt records the index; :meth:`HyperoptTuner.ask` maps it back).
     """
     expression = {}
     for h in space:
-        if h.kind == "int":
+        if h.kind == "categorical":
+            expression[h.name] = hp.choice(h.name, list(h.choices))
+        elif h.kind == "int" and h.log:
+            expression[h.name] = hp.qloguniform(h.name, math.log(h.low), math.log(h.high), 1)
+        elif h.kind == "int":
             expression[h.name] = hp.quniform(h.name, h.low, h.high, 1)
         elif h.log:
             expression[h.name] = hp.loguniform(h.name, math.log(h.low), math.log(h.high))
@@ -83,7 +87,7 @@ class HyperoptTuner(Tuner):
         doc = self.trials._dynamic_trials[-1]  # the inserted copy, which refresh() reads back
         doc["state"] = JOB_STATE_RUNNING
         doc["book_time"] = doc["refresh_time"] = coarse_utcnow()
-        values = {name: vals[0] for name, vals in doc["misc"]["vals"].items()}
+        values = {name: _value(self.space[name], vals[0]) for name, vals in doc["misc"]["vals"].items()}
         # hyperopt's trial ids count from 0, as episode indices do.
         suggestion = Suggestion(index=doc["tid"], config=self.space.validate(values), budget=1.0)
         self._running[suggestion.index] = (suggestion, doc)
@@ -114,8 +118,17 @@ class HyperoptTuner(Tuner):
         }
 
 
+def _value(h, drawn: Any) -> Any:
+    """The value hyperopt drew for ``h``: for a ``choice`` its trial document holds the index."""
+    return h.choices[int(drawn)] if h.kind == "categorical" else drawn
+
+
 def _distribution(h) -> str:
     """How :func:`hyperopt_space` encodes ``h``, for the run record."""
+    if h.kind == "categorical":
+        return f"choice({list(h.choices)})"
+    if h.kind == "int" and h.log:
+        return f"qloguniform(log({h.low}), log({h.high}), q=1)"
     if h.kind == "int":
         return f"quniform({h.low}, {h.high}, q=1)"
     if h.log:

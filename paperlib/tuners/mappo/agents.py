@@ -4,7 +4,7 @@ docs/paper.md#reading-3: one agent per layer with hyperparameters (``conv``, ``d
 agent i observes the action of agent i-1 (agent 0 a fixed start token), and each agent has its own
 critic, centralized: it sees the joint state (docs/decisions.md#mappo-critic). Actions are discrete
 (docs/paper.md#reading-4): every hyperparameter an agent owns is one categorical head over
-:meth:`Hyperparameter.grid`.
+:meth:`Hyperparameter.grid`, unless continuous heads are asked for (``heads``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from paperlib.space import Hyperparameter, SearchSpace
+from paperlib.tuners.mappo.heads import make_head
 
 LAYER_GROUPS: dict[str, tuple[str, ...]] = {
     "conv": ("conv_size",),
@@ -38,8 +39,8 @@ index), or one critic per agent that sees only its agent's observation (independ
 OBSERVATIONS = ("previous", "none")
 """What an actor observes: the previous agent's action (the paper's), or nothing but the start token (an ablation)."""
 
-Choice = tuple[int, ...]
-"""One agent's action: a grid index per hyperparameter it owns."""
+Choice = tuple[int | float, ...]
+"""One agent's action: per hyperparameter it owns, a grid index (grid head) or a point of (0, 1) (continuous head)."""
 
 
 def resolve_groups(space: SearchSpace, groups: str | Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
@@ -76,35 +77,48 @@ class Agent:
     name: str
     """Agent name (``conv``, ``dense``, ``optimizer`` in the paper's grouping)."""
     hyperparameters: tuple[Hyperparameter, ...]
-    """The hyperparameters it owns, one categorical head each."""
+    """The hyperparameters it owns, one head each."""
+    head_kind: str = "grid"
+    """``"grid"`` (a categorical head per hyperparameter) or ``"continuous"`` (Beta heads for floats and wide ints)."""
 
     @cached_property
     def grids(self) -> tuple[tuple, ...]:
-        """The values each head chooses from (:meth:`Hyperparameter.grid`), computed once."""
+        """The values each hyperparameter's grid head would choose from (:meth:`Hyperparameter.grid`), computed once."""
         return tuple(hp.grid() for hp in self.hyperparameters)
 
     @cached_property
+    def heads(self) -> tuple:
+        """One head per hyperparameter (``paperlib.tuners.mappo.heads``), computed once."""
+        return tuple(make_head(hp, self.head_kind) for hp in self.hyperparameters)
+
+    @cached_property
     def head_sizes(self) -> tuple[int, ...]:
-        """Number of grid values of each head."""
-        return tuple(len(grid) for grid in self.grids)
+        """Width of each head's action in observations and states (a grid head: its number of values)."""
+        return tuple(head.width for head in self.heads)
+
+    @cached_property
+    def n_outputs(self) -> tuple[int, ...]:
+        """Actor outputs each head reads (a grid head: one logit per value)."""
+        return tuple(head.n_outputs for head in self.heads)
 
     def one_hot(self, choice: Choice) -> Tensor:
-        """The action as one-hot vectors, one per head, concatenated."""
-        parts = [torch.nn.functional.one_hot(torch.tensor(i), n).float() for i, n in zip(choice, self.head_sizes)]
-        return torch.cat(parts)
+        """The action encoded head by head (one-hot for a grid head), concatenated."""
+        return torch.cat([head.encode(action) for head, action in zip(self.heads, choice)])
 
     def values(self, choice: Choice) -> dict[str, Any]:
-        """The action as hyperparameter values (plain Python ints and floats from the grid)."""
-        return {hp.name: grid[i] for hp, grid, i in zip(self.hyperparameters, self.grids, choice)}
+        """The action as hyperparameter values (plain Python ints, floats and choices)."""
+        return {hp.name: head.to_value(a) for hp, head, a in zip(self.hyperparameters, self.heads, choice)}
 
 
 class Team:
     """The agents in acting order, and the tensors their actors and critics see."""
 
-    def __init__(self, space: SearchSpace, groups: Mapping[str, Sequence[str]], observe: str = "previous") -> None:
+    def __init__(
+        self, space: SearchSpace, groups: Mapping[str, Sequence[str]], observe: str = "previous", heads: str = "grid"
+    ) -> None:
         if observe not in OBSERVATIONS:
             raise ValueError(f"observe must be one of {list(OBSERVATIONS)}, got {observe!r}")
-        self.agents = tuple(Agent(name, tuple(space[n] for n in names)) for name, names in groups.items())
+        self.agents = tuple(Agent(name, tuple(space[n] for n in names), heads) for name, names in groups.items())
         self.observe = observe
         # An observation is the previous agent's one-hot action padded to a common width, plus one
         # slot that only the start token sets (so it is distinct from every action).
@@ -188,7 +202,7 @@ def linear(n_in: int, n_out: int, gain: float, generator: torch.Generator) -> nn
 
 
 class Actor(nn.Module):
-    """One agent's policy: observation -> ReLU MLP -> one categorical head per hyperparameter."""
+    """One agent's policy: observation -> ReLU MLP -> one output layer per head (a grid head's logits)."""
 
     def __init__(self, obs_dim: int, head_sizes: Sequence[int], hidden: int, generator: torch.Generator) -> None:
         super().__init__()
@@ -197,7 +211,7 @@ class Actor(nn.Module):
         self.heads = nn.ModuleList(linear(hidden, n, 0.01, generator) for n in head_sizes)
 
     def forward(self, obs: Tensor) -> list[Tensor]:
-        """Logits of every head for a batch of observations."""
+        """Outputs of every head (a grid head's logits) for a batch of observations."""
         features = self.body(obs)
         return [head(features) for head in self.heads]
 

@@ -22,6 +22,7 @@ from paperlib.space import TABLE2, SearchSpace
 from paperlib.tuners.base import Suggestion, Tuner
 from paperlib.tuners.mappo import ppo
 from paperlib.tuners.mappo.agents import CRITICS, GROUPINGS, OBSERVATIONS, Actor, Choice, Critic, Team, resolve_groups
+from paperlib.tuners.mappo.heads import HEADS
 from paperlib.tuners.mappo.stats import summarize_updates
 
 TARGET_KL = 0.02
@@ -94,6 +95,8 @@ class MAPPOTuner(Tuner):
     ``critic`` says who scores the actors: ``"per_agent"`` (one centralized critic per agent, the
     paper's reading), ``"shared"`` (one centralized critic for all) or ``"independent"`` (one critic per
     agent on its own observation); ``observe="none"`` hides the previous agent's action from the actors.
+    ``heads="continuous"`` gives floats and wide ints a Beta head over their range instead of the grid
+    (docs/decisions.md#mappo-continuous); the paper's reproduction keeps ``"grid"``.
     """
 
     name = "mappo"
@@ -107,8 +110,12 @@ class MAPPOTuner(Tuner):
         groups: str | Mapping[str, Sequence[str]] | None = None,
         critic: str = "per_agent",
         observe: str = "previous",
+        heads: str = "grid",
     ) -> None:
         super().__init__(space, seed, episodes)
+        if heads not in HEADS:
+            raise TunerError(f"heads must be one of {list(HEADS)}, got {heads!r}")
+        self.heads = heads
         if isinstance(config, Mapping):  # e.g. the "config" of a run record's describe()
             unknown = sorted(set(config) - set(MAPPOConfig.__dataclass_fields__))
             if unknown:
@@ -123,13 +130,11 @@ class MAPPOTuner(Tuner):
         except ValueError as error:
             raise TunerError(str(error)) from None
         self.critic_kind, self.observe = critic, observe
-        self.team = Team(space, self.groups, observe)
+        self.team = Team(space, self.groups, observe, heads)
         # Local generators only, one stream each: the global torch RNG and thread settings are left alone.
         init, self._sampler, self._shuffler = streams(seed)
         hidden = self.config.hidden_size
-        self.actors = torch.nn.ModuleList(
-            Actor(self.team.obs_dim, a.head_sizes, hidden, init) for a in self.team.agents
-        )
+        self.actors = torch.nn.ModuleList(Actor(self.team.obs_dim, a.n_outputs, hidden, init) for a in self.team.agents)
         n_critics = 1 if critic == "shared" else len(self.team)
         self.critics = torch.nn.ModuleList(Critic(self.team.critic_dim(critic), hidden, init) for _ in range(n_critics))
         self.optimizer = torch.optim.Adam(
@@ -157,13 +162,9 @@ class MAPPOTuner(Tuner):
         episode: list[Choice] = []
         with torch.no_grad():
             for i, actor in enumerate(self.actors):
-                logits = actor(self.team.observation(i, episode[-1] if episode else None))
-                episode.append(
-                    tuple(
-                        int(torch.multinomial(ppo.log_softmax(logit).exp(), 1, generator=self._sampler))
-                        for logit in logits
-                    )
-                )
+                outputs = actor(self.team.observation(i, episode[-1] if episode else None))
+                heads = self.team.agents[i].heads
+                episode.append(tuple(head.sample(out, self._sampler) for head, out in zip(heads, outputs)))
         suggestion = Suggestion(self._next_index, self.space.validate(self.team.config(episode)), 1.0)
         self._next_index += 1
         self._rollout.append((suggestion, episode))
@@ -205,9 +206,12 @@ class MAPPOTuner(Tuner):
         """
         logprobs, entropies = [], []
         for i, actor in enumerate(self.actors):
-            logits = actor(b_obs[:, i])
-            logprobs.append(sum(ppo.categorical_log_prob(logit, b_actions[i][:, h]) for h, logit in enumerate(logits)))
-            entropies.append(sum(ppo.categorical_entropy(logit) for logit in logits))
+            outputs = actor(b_obs[:, i])
+            heads = self.team.agents[i].heads
+            logprobs.append(
+                sum(head.log_prob(out, b_actions[i][:, h]) for h, (head, out) in enumerate(zip(heads, outputs)))
+            )
+            entropies.append(sum(head.entropy(out) for head, out in zip(heads, outputs)))
         return torch.stack(logprobs, dim=1), torch.stack(entropies, dim=1)
 
     def _values(self, b_inputs: torch.Tensor) -> torch.Tensor:
@@ -303,11 +307,10 @@ class MAPPOTuner(Tuner):
         return summarize_updates(self.update_log, self.config.target_kl)
 
     def policy(self, agent: int = 0, previous: Choice | None = None) -> list[torch.Tensor]:
-        """Agent ``agent``'s probabilities over each head's grid, given the previous agent's action (for inspection)."""
+        """Agent ``agent``'s probabilities over each grid head (a Beta head: its two concentrations), given the previous agent's action."""
         with torch.no_grad():
-            return [
-                ppo.log_softmax(logit).exp() for logit in self.actors[agent](self.team.observation(agent, previous))
-            ]
+            outputs = self.actors[agent](self.team.observation(agent, previous))
+            return [head.summary(out) for head, out in zip(self.team.agents[agent].heads, outputs)]
 
     def describe(self) -> dict[str, Any]:
         """The PPO settings, the agents and what they own, their critics, and the number of updates the budget allows."""
@@ -316,6 +319,7 @@ class MAPPOTuner(Tuner):
             "groups": {name: list(names) for name, names in self.groups.items()},
             "critic": self.critic_kind,
             "observe": self.observe,
+            "heads": self.heads,
             "updates": (self.episodes - 1) // self.config.rollout_episodes,  # none after the last episode
         }
 
