@@ -19,11 +19,16 @@ def summarize_updates(updates: Sequence[dict[str, Any]], target_kl: float | None
     clip = [u["clip_fraction"] for u in updates]
     epochs = [u["epochs"] for u in updates]
     return summary | {
-        "approx_kl": {"median": statistics.median(kl), "max": max(kl)},
-        "clip_fraction": {"median": statistics.median(clip), "max": max(clip)},
-        "epochs": {"mean": statistics.fmean(epochs), "min": min(epochs), "max": max(epochs)},
+        "approx_kl": {"median": _short(statistics.median(kl)), "max": max(kl)},
+        "clip_fraction": {"median": _short(statistics.median(clip)), "max": max(clip)},
+        "epochs": {"mean": _short(statistics.fmean(epochs)), "min": min(epochs), "max": max(epochs)},
         "stopped_early": sum(bool(u["stopped_early"]) for u in updates),
         "entropy_first": updates[0]["entropy_before"],
         "entropy_last": updates[-1]["entropy"],
         "value_loss_before": {"first": updates[0]["value_loss_before"], "last": updates[-1]["value_loss_before"]},
     }
+
+
+def _short(value: float) -> float:
+    """Six significant digits, as the update records have (a median of two is their mean, with float noise)."""
+    return float(f"{value:.6g}")
