@@ -136,6 +136,27 @@ def test_plan_brackets_at_eta_3():
     assert plan.rungs(2) == [(3, 1.0)]
 
 
+@pytest.mark.parametrize(
+    ("budget", "n_iterations", "evaluations"),
+    [(200, 75, 500), (8, 3, 20), (10, 3, 20), (11, 4, 33), (3, 1, 13)],
+)
+def test_equal_compute_plan_spends_the_full_budgets_the_other_methods_spend(budget, n_iterations, evaluations):
+    plan = HyperbandPlan(
+        budget, equal_compute=True
+    )  # cycle of brackets: 3 + 2 + 3 full budgets, 13 + 4 + 3 evaluations
+    assert (plan.n_iterations, plan.evaluations) == (n_iterations, evaluations)
+    assert plan.full_budget_equivalents <= budget + 1e-9
+    assert plan.full_budget_equivalents + plan.full_budgets_of(plan.n_iterations) > budget
+
+
+def test_an_equal_compute_search_trains_as_much_as_its_episodes_at_full_budget():
+    result = run_search("hyperband", Bowl(), episodes=11, seed=0, equal_compute=True)
+    assert len(result.history) == 33
+    assert sum(o.suggestion.budget for o in result.history) == pytest.approx(
+        11.0
+    )  # brackets of 3 + 2 + 3, then 3 again
+
+
 def test_too_few_episodes_for_one_bracket_are_refused():
     with pytest.raises(TunerError, match="fewer than the 13 evaluations"):
         make_tuner("hyperband", episodes=12)

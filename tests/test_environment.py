@@ -8,6 +8,7 @@ import yaml
 from packaging.markers import Marker
 
 from paperlib.errors import DeviceError
+from paperlib.experiment import provenance
 from paperlib.lenet.device import resolve_device
 from paperlib.paths import ROOT
 
@@ -97,3 +98,16 @@ def test_unusable_devices_are_refused_in_one_line(no_cuda, name, pattern):
 def test_a_gpu_index_beyond_the_machine_is_refused(one_gpu):
     with pytest.raises(DeviceError, match=r"device 'cuda:1' asked for, but this machine has 1 CUDA device"):
         resolve_device("cuda:1")
+
+
+def test_runs_record_what_decides_their_cpu_numerics():
+    described = provenance.describe()
+    for key in ("cpu_model", "cpu_isa", "torch_cpu_capability", "math_libraries", "numerics_environment"):
+        assert key in described, key
+    assert set(described["cpu_isa"]) <= set(provenance.ISA_FLAGS)
+    assert described["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    sample = (
+        "  - Intel(R) oneAPI Math Kernel Library Version 2024.2-Product Build\n  - Intel(R) MKL-DNN v3.12.0 (Git Hash"
+    )
+    assert provenance.math_libraries(sample) == {"onednn": "3.12.0", "mkl": "2024.2-Product"}
+    assert provenance.math_libraries("no libraries") == {"onednn": None, "mkl": None}

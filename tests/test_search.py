@@ -30,6 +30,8 @@ TRIAL_FIELDS = {
     "num_parameters",
     "repeat_of",
     "reused",
+    "cpu_seconds",
+    "load_average",
 }
 
 
@@ -75,6 +77,8 @@ def test_random_search_writes_complete_run_records(tmp_path, data_root, capsys):
     assert run["evaluations"] == 3 and run["tuner"]["library"].startswith("hyperopt")
     assert run["search_seconds"] == pytest.approx(sum(t["objective_seconds"] + t["optimizer_seconds"] for t in trials))
     assert run["best"]["score"] == max(t["score"] for t in trials)
+    assert all(t["cpu_seconds"] > 0 for t in trials)
+    assert run["objective_cpu_seconds"] == pytest.approx(sum(t["cpu_seconds"] for t in trials))
     assert 0.1 < run["final"]["test_accuracy"] <= 1.0 and -1.0 <= run["final"]["kappa"] <= 1.0
     assert run["environment"]["packages"]["torch"] and run["device"] == "cpu"
     assert run["distinct_configurations"] == 3 and run["repeats"] == 0 and "training" not in run

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from paperlib.paths import ROOT
 
+ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_tile")
+"""CPU flags worth recording: oneDNN and MKL dispatch on them, so scores may differ between CPUs that differ here."""
+NUMERICS_VARIABLES = (
+    "ONEDNN_MAX_CPU_ISA",
+    "DNNL_MAX_CPU_ISA",
+    "MKL_CBWR",
+    "MKL_ENABLE_INSTRUCTIONS",
+    "ATEN_CPU_CAPABILITY",
+)
+"""Environment variables that pin the kernels the math libraries choose; recorded when set."""
 PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "hyperopt", "hpbandster", "ConfigSpace", "papermill")
 """Packages whose versions every run records."""
 
@@ -47,8 +59,46 @@ def describe() -> dict[str, Any]:
         "packages": versions,
         "machine": platform.machine(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
+        "cpu_isa": cpu_isa(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "math_libraries": math_libraries(torch.__config__.show()),
+        "numerics_environment": {name: os.environ.get(name) for name in NUMERICS_VARIABLES if name in os.environ},
         "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "cuda_version": torch.version.cuda if torch.cuda.is_available() else None,
+        "cudnn_version": torch.backends.cudnn.version() if torch.cuda.is_available() else None,
         "git_commit": git_commit(),
     }
+
+
+def cpu_model() -> str | None:
+    """The CPU's model name (Linux: /proc/cpuinfo; elsewhere what ``platform`` knows)."""
+    info = _cpuinfo()
+    if "model name" not in info:
+        return platform.processor() or None
+    signature = ", ".join(f"{key} {info[key]}" for key in ("cpu family", "model", "stepping") if key in info)
+    return f"{info['model name']} ({signature})" if signature else info["model name"]
+
+
+def cpu_isa() -> list[str]:
+    """The vector instruction sets the CPU reports that change which kernels oneDNN and MKL pick (Linux only)."""
+    flags = set(_cpuinfo().get("flags", "").split())
+    return [flag for flag in ISA_FLAGS if flag in flags]
+
+
+def math_libraries(config: str) -> dict[str, str | None]:
+    """oneDNN and MKL versions from ``torch.__config__.show()``: both choose kernels by CPU, so results follow them."""
+    onednn = re.search(r"MKL-DNN v([\d.]+)", config)
+    mkl = re.search(r"Math Kernel Library Version ([\w.\-]+)", config)
+    return {"onednn": onednn and onednn.group(1), "mkl": mkl and mkl.group(1)}
+
+
+def _cpuinfo() -> dict[str, str]:
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    first = text.split("\n\n", 1)[0]  # the first processor's block
+    return dict((key.strip(), value.strip()) for key, _, value in (line.partition(":") for line in first.splitlines()))

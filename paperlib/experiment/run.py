@@ -10,6 +10,7 @@ episodes only, final retraining excluded (docs/paper.md#reading-8).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -287,6 +288,8 @@ def _trial_record(observation: Observation, profile: Profile, repeat_of: int | N
         "ended_at": trial.ended_at,
         "objective_seconds": observation.objective_seconds,
         "train_seconds": result.train_seconds,
+        "cpu_seconds": result.cpu_seconds,
+        "load_average": os.getloadavg()[0],
         "optimizer_seconds": observation.optimizer_seconds,
         "steps": result.steps,
         "num_parameters": result.num_parameters,
@@ -314,6 +317,8 @@ def _summary(records: list[dict[str, Any]], best: dict[str, Any], final: TrialRe
     """The results part of ``run.json``."""
     optimizer = sum(r["optimizer_seconds"] for r in records)
     objective = sum(r["objective_seconds"] for r in records)
+    cpu = [r.get("cpu_seconds") for r in records]
+    cpu = None if None in cpu else cpu
     statuses: dict[str, int] = {}
     for r in records:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
@@ -326,6 +331,8 @@ def _summary(records: list[dict[str, Any]], best: dict[str, Any], final: TrialRe
         "optimizer_seconds": optimizer,
         "objective_seconds": objective,
         "optimizer_share": optimizer / max(optimizer + objective, 1e-12),
+        # Trials recorded before CPU time was (resumed runs) leave it unknown rather than undercounted.
+        "objective_cpu_seconds": None if cpu is None else sum(cpu),
         "best": {k: best[k] for k in ("index", "config", "budget", "score")},
         "final": {
             "status": final.status,

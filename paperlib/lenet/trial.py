@@ -73,6 +73,8 @@ class TrialResult:
     """Test accuracy, when asked for (final evaluation only)."""
     kappa: float | None = None
     """Cohen's kappa on the test set, when asked for."""
+    cpu_seconds: float | None = None
+    """CPU time of this process during the trial, all its threads (unlike wall time, not inflated by other work)."""
 
 
 def predict(model: nn.Module, images: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -113,7 +115,7 @@ def run_trial(
     accuracy (a diverged network predicts no better than chance); it never raises.
     """
     with cpu_threads(recipe.threads):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         generator = torch.Generator(device="cpu").manual_seed(seed)
         model, optimizer = _model_and_optimizer(config, splits.train_x.device, seed, recipe)
         batch_size, n = int(config["batch_size"]), len(splits.train_y)
@@ -144,6 +146,7 @@ def run_trial(
         val_accuracy=val_accuracy,
         seconds=time.perf_counter() - start,
         train_seconds=train_seconds,
+        cpu_seconds=time.process_time() - cpu_start,
         steps=step,
         num_parameters=count_parameters(model),
         test_accuracy=test_accuracy,

@@ -27,13 +27,18 @@ class HyperbandPlan:
     """How many Hyperband iterations fit in an episode budget, and what they cost."""
 
     episodes: int
-    """Evaluations the run may use at most (one evaluation, at any budget, is one episode)."""
+    """What the run may use at most: evaluations (one at any budget is one episode), or full budgets."""
     eta: float = 3.0
     """Successive halving keeps the best 1/eta of each rung and gives it eta times the budget."""
     min_budget: float = 1.0 / 9.0
     """Smallest budget, as a fraction of the full training budget."""
     max_budget: float = 1.0
     """Largest budget: the full training budget."""
+    equal_compute: bool = False
+    """Count ``episodes`` in full-budget equivalents, as the other methods spend them, not in evaluations.
+
+    The paper's plan gives Hyperband and BOHB equal evaluations (200 = 80 full budgets); this one gives
+    them equal training (docs/decisions.md#hyperband-iterations)."""
 
     def __post_init__(self) -> None:
         if not self.eta > 1:
@@ -66,17 +71,24 @@ class HyperbandPlan:
         """Evaluations iteration ``iteration`` runs (failed runs are replaced, so the count is fixed)."""
         return sum(n for n, _ in self.rungs(iteration))
 
+    def full_budgets_of(self, iteration: int) -> float:
+        """Training iteration ``iteration`` spends, in full-budget evaluations."""
+        return sum(n * b / self.max_budget for n, b in self.rungs(iteration))
+
     @property
     def n_iterations(self) -> int:
-        """The most iterations whose evaluations fit in ``episodes``.
+        """The most iterations whose cost (evaluations, or full budgets with ``equal_compute``) fits in ``episodes``.
 
-        With c_i = evaluations_of(i) and a cycle of C = c_0 + ... + c_{m-1} (m = max_sh_iter),
+        With c_i the cost of iteration i and a cycle of C = c_0 + ... + c_{m-1} (m = max_sh_iter),
         n = m * (episodes // C) + #{j < m : c_0 + ... + c_j <= episodes % C}.
-        For eta = 3, min_budget = 1/9: c = (13, 4, 3), C = 20, so 200 episodes give 30 iterations.
+        For eta = 3, min_budget = 1/9: evaluations c = (13, 4, 3), C = 20, so 200 episodes give 30
+        iterations (80 full budgets); full budgets c = (3, 2, 3), C = 8, so 200 give 75 (500 evaluations).
         """
-        cycle = [self.evaluations_of(i) for i in range(self.max_sh_iter)]
+        cost = self.full_budgets_of if self.equal_compute else self.evaluations_of
+        cycle = [cost(i) for i in range(self.max_sh_iter)]
         full_cycles, rest = divmod(self.episodes, sum(cycle))
-        return self.max_sh_iter * full_cycles + sum(1 for used in accumulate(cycle) if used <= rest)
+        # A tolerance absorbs float round-off in the full-budget sums (1/9 and 1/3 are not exact).
+        return self.max_sh_iter * int(full_cycles) + sum(1 for used in accumulate(cycle) if used <= rest + 1e-9)
 
     @property
     def evaluations(self) -> int:
@@ -86,7 +98,7 @@ class HyperbandPlan:
     @property
     def full_budget_equivalents(self) -> float:
         """Total training spent, in full-budget evaluations."""
-        return sum(n * b / self.max_budget for i in range(self.n_iterations) for n, b in self.rungs(i))
+        return sum(self.full_budgets_of(i) for i in range(self.n_iterations))
 
 
 def config_space(space: SearchSpace, seed: int) -> CS.ConfigurationSpace:
@@ -120,11 +132,12 @@ class HpBandSterTuner(Tuner):
         *,
         eta: float = 3.0,
         min_budget: float | None = None,
+        equal_compute: bool = False,
         wait_s: float = 120.0,
         score_wait_s: float = 86_400.0,
     ) -> None:
         super().__init__(space, seed, episodes)
-        self.plan = HyperbandPlan(episodes, eta, eta**-2 if min_budget is None else min_budget)
+        self.plan = HyperbandPlan(episodes, eta, eta**-2 if min_budget is None else min_budget, 1.0, equal_compute)
         if self.plan.n_iterations == 0:
             raise TunerError(
                 f"{self.name}: {episodes} episodes are fewer than the "
@@ -209,6 +222,7 @@ class HpBandSterTuner(Tuner):
             "requested_episodes": self.requested_episodes,
             "planned_evaluations": plan.evaluations,
             "full_budget_equivalents": plan.full_budget_equivalents,
+            "equal_compute": plan.equal_compute,
             "defaults": self.library_defaults(),
             "space": [str(h) for h in config_space(self.space, self.seed).values()],
         }
