@@ -55,11 +55,15 @@ endif
 # One search per (dataset, method, seed), executed through its notebook; the executed notebook is
 # the target, renamed into place only when the search completed. Its prerequisites are order-only:
 # once it is there the run is complete and is never redone (delete the run directory to redo it).
+# A run directory is named by its row (paperlib.experiment.profiles.ARMS): a method, or a method
+# with `_equal_compute` (Hyperband and BOHB with as many full-budget equivalents as the others).
 notebook_for = notebooks/$(if $(filter mappo,$(1)),02_mappo,03_baselines).ipynb
+arm_method = $(patsubst %_equal_compute,%,$(1))
 $(OUT)/runs/%/search.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
-	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(word 2,$(subst /, ,$*)) \
+	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(call arm_method,$(word 2,$(subst /, ,$*))) \
+	  $(if $(findstring _equal_compute,$(word 2,$(subst /, ,$*))),-p equal_compute True) \
 	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) -p run_dir $(@D) \
 	  $(if $(SCHEDULER),-p scheduler $(SCHEDULER))
 	mv $(@D)/search.part.ipynb $@

@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         "critic shared by all agents, or one critic per agent on its own observation; the last two are ablations",
     )
     search.add_argument(
+        "--equal-compute",
+        action="store_true",
+        help="Hyperband and BOHB only: as many full-budget equivalents as the other methods spend (the episodes "
+        "count full budgets: 200 = 500 evaluations) instead of the paper's equal evaluations",
+    )
+    search.add_argument(
         "--reuse-repeats",
         action="store_true",
         help="a configuration already evaluated takes its earlier score without training (the episode still "
@@ -179,6 +185,10 @@ def _search(args: argparse.Namespace) -> int:
         from paperlib.tuners.mappo import options as mappo_options
 
         options["tuner_options"] = mappo_options(args.agents, args.critic)
+    if args.equal_compute:
+        from paperlib.experiment.profiles import arm_options
+
+        options["tuner_options"] = arm_options(args.method, equal_compute=True)
     if args.reuse_repeats:
         options["reuse_repeats"] = True
     if args.space is not None:

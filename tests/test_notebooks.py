@@ -37,6 +37,7 @@ PARAMETERS = {
         "profile": "smoke",
         "data_dir": None,
         "run_dir": None,
+        "equal_compute": False,
         "scheduler": None,
     },
     "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke"},

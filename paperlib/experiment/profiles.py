@@ -7,7 +7,17 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from paperlib.errors import ProfileError, check_int, check_number
+from paperlib.errors import ProfileError, TunerError, check_int, check_number
+from paperlib.tuners.base import METHODS
+
+EQUAL_COMPUTE = {"equal_compute": True}
+"""Hyperband's and BOHB's option for as many full-budget equivalents as the others (docs/decisions.md#hyperband-iterations)."""
+ARMS: dict[str, tuple[str, dict[str, Any]]] = {
+    **{method: (method, {}) for method in METHODS},
+    "hyperband_equal_compute": ("hyperband", EQUAL_COMPUTE),
+    "bohb_equal_compute": ("bohb", EQUAL_COMPUTE),
+}
+"""A reproduction's rows by run-directory name: the method and its tuner options (the paper's six, then equal compute)."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class Profile:
     datasets: tuple[str, ...] = ("mnist", "fashion_mnist")
     """Datasets reproduced (Tables 3 and 4)."""
     methods: tuple[str, ...] = ("random", "anneal", "tpe", "hyperband", "bohb", "mappo")
-    """Methods reproduced, in the order of the paper's tables."""
+    """Rows reproduced (names of :data:`ARMS`), in the order of the paper's tables."""
 
     def __post_init__(self) -> None:
         what = f"profile {self.name!r}:"
@@ -45,9 +55,8 @@ class Profile:
         for seed in self.seeds:
             check_int(seed, f"{what} seed", ProfileError)
         from paperlib.lenet.data import DATASETS  # local: data imports torch, profiles must stay light
-        from paperlib.tuners.base import METHODS
 
-        for value, known, what in ((self.datasets, DATASETS, "dataset"), (self.methods, METHODS, "method")):
+        for value, known, what in ((self.datasets, DATASETS, "dataset"), (self.methods, ARMS, "method")):
             unknown = [v for v in value if v not in known]
             if not value or unknown:
                 raise ProfileError(
@@ -67,7 +76,16 @@ update (20 episodes), which the tests exercise separately."""
 QUICK = Profile("quick", train_size=6000, val_size=2000, test_size=None, epochs=1, episodes=200, seeds=(0,))
 """The whole pipeline, 200 episodes per search, in under an hour on a 2-core CPU."""
 
-PAPER = Profile("paper", train_size=None, val_size=None, test_size=None, epochs=10, episodes=200, seeds=(0, 1, 2))
+PAPER = Profile(
+    "paper",
+    train_size=None,
+    val_size=None,
+    test_size=None,
+    epochs=10,
+    episodes=200,
+    seeds=(0, 1, 2),
+    methods=tuple(ARMS),
+)
 """The paper's scale: full data, 200 episodes, three seeds. A GPU is recommended."""
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (SMOKE, QUICK, PAPER)}
@@ -106,3 +124,20 @@ def profile_from_file(path: Path) -> Profile:
         return Profile(**spec)
     except TypeError as error:
         raise ProfileError(f"profile file {path}: {error}") from None
+
+
+def arm_options(method: str, equal_compute: bool = False) -> dict[str, Any]:
+    """The tuner options of a baseline row: none for the paper's plan, :data:`EQUAL_COMPUTE` for Hyperband or BOHB."""
+    if not isinstance(equal_compute, bool):
+        raise TunerError(f"equal_compute must be True or False, got {equal_compute!r}")
+    if equal_compute and method not in ("hyperband", "bohb"):
+        raise TunerError(f"equal_compute applies to hyperband and bohb only, not {method!r}")
+    return dict(EQUAL_COMPUTE) if equal_compute else {}
+
+
+def arm_name(method: str, tuner_options: dict[str, Any]) -> str:
+    """The run-directory name of a method with these options (``hyperband_equal_compute``); the method's own otherwise."""
+    for name, (arm_method, options) in ARMS.items():
+        if (arm_method, options) == (method, dict(tuner_options)):
+            return name
+    return method
