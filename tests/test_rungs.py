@@ -12,3 +12,10 @@ def test_rungs_score_the_same_random_search_configurations_at_every_budget(data_
         assert -1.0 <= row[key] <= 1.0 or row[key] != row[key]  # NaN when a rung's scores are all equal
     assert 0.0 <= row["lowest_rung_failed_share"] <= 1.0
     assert all(steps >= 1 for steps in row["lowest_rung_steps"])
+
+
+def test_the_rungs_command_writes_its_file(tmp_path, data_root):
+    from paperlib.cli import main
+
+    assert main(["bench", "--rungs", "--quick", "--out", str(tmp_path), "--data-dir", str(data_root)]) == 0
+    assert (tmp_path / "rungs.json").is_file()

@@ -40,6 +40,12 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="instead: simple regret of every method on classic test functions (make bench-tuners)",
     )
+    bench.add_argument(
+        "--rungs",
+        action="store_true",
+        help="instead: do Hyperband's rungs rank? 30 random-search configurations at budgets 1/9, 1/3, 1 for "
+        "training sets of 6,000 to 18,000 MNIST images (about 20 CPU-minutes)",
+    )
     bench.add_argument("--seeds", type=int, default=10, help="with --tuners: searches per function and method")
     bench.add_argument("--episodes", type=int, default=200, help="with --tuners: evaluations per search")
 
@@ -51,6 +57,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
 
     if args.tuners:
         return _bench_tuners(args)
+    if args.rungs:
+        return _bench_rungs(args)
     settings = TINY if args.quick else BenchSettings()
     device = resolve_device(args.device)
     check_pool(args.workers)
@@ -106,4 +114,16 @@ def _bench_tuners(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else paths.RESULTS / "bench"
     summary = run_regret_bench(out, settings, progress=lambda line: print(line, flush=True))
     print(f"{summary['seconds']:.0f} s; written to {out / 'testfunctions.json'} and {out / 'testfunctions.md'}")
+    return 0
+
+
+def _bench_rungs(args: argparse.Namespace) -> int:
+    from paperlib.bench.rungs import bench_rungs
+    from paperlib.experiment import records
+
+    out = Path(args.out) if args.out else paths.RESULTS / "bench" / "rungs"
+    sizes = [(300, 1.0)] if args.quick else [(6000, 1.0), (9000, 1.0), (12000, 1.0), (18000, 1.0)]
+    result = bench_rungs(paths.data_dir(args.data_dir), sizes, configs=4 if args.quick else 30)
+    records.write_json(out / "rungs.json", result)
+    print(f"written to {out / 'rungs.json'}")
     return 0
