@@ -92,10 +92,15 @@ def verdicts(runs: Sequence[Run], dataset: str) -> list[list[str]]:
     ]
     if seeds < 2:
         outcome = [st.INCONCLUSIVE, st.INCONCLUSIVE]
-    return [[dataset, claim, e, str(seeds), v, why] for claim, e, v in zip(_CLAIMS, evidence, outcome)]
+    reasons = [why or _UNDECIDED[i] if v == st.INCONCLUSIVE else "" for i, v in enumerate(outcome)]
+    return [[dataset, c, e, str(seeds), v, r] for c, e, v, r in zip(_CLAIMS, evidence, outcome, reasons)]
 
 
 _CLAIMS = ("MAPPO reaches the highest accuracy", "MAPPO halves the search time (Figure 2)")
+_UNDECIDED = (
+    "MAPPO's mean is not the highest, or some interval of the difference contains 0",
+    f"some interval of the ratio contains {st.HALVING_RATIO}",
+)
 VERDICT_HEADER = ("dataset", "claim", "ours", "paired seeds", "verdict", "why inconclusive")
 
 
