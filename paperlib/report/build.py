@@ -1,6 +1,7 @@
 """Tables 3-4, Figure 2 and the convergence figures, rebuilt from every complete run under a folder.
 
-Writes ``tables/table3_mnist.*``, ``tables/table4_fashion_mnist.*``, ``figures/figure2_search_time.*`` and
+Writes ``tables/table3_mnist.*``, ``tables/table4_fashion_mnist.*``, beside them ``tables/comparisons_<dataset>``,
+``verdicts``, ``incumbents`` and ``mappo_reuse`` (csv, md), ``figures/figure2_search_time.*`` and
 ``figures/convergence_<dataset>.*``; a method or dataset without runs gives empty cells, never an error.
 Files are written through the run-record module, the only writer of results.
 """
