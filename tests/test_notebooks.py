@@ -198,7 +198,7 @@ def test_make_reproduce_smoke_writes_every_output(tmp_path, data_root):
         assert all(
             row["seeds"] == str(len(SMOKE.seeds))
             and 0.0 <= float(row["test_accuracy_mean"]) <= 1.0
-            and float(row["search_hours_mean"]) > 0.0
+            and float(row["search_minutes_mean"]) > 0.0
             for row in rows
         )
         assert all((out / "tables" / f"{stem}.{ext}").stat().st_size > 0 for ext in ("md", "tex"))

@@ -10,6 +10,8 @@ from paperlib.tuners.base import METHODS
 
 QUICK = paths.RESULTS / "quick"
 TABLES = ("table3_mnist", "table4_fashion_mnist")
+PAIRS = ("comparisons_mnist", "comparisons_fashion_mnist", "verdicts", "incumbents", "mappo_reuse")
+"""The report's CSV + Markdown tables beside Tables 3-4."""
 
 
 def test_every_committed_run_is_complete_and_consistent():
@@ -38,13 +40,20 @@ def test_committed_tables_are_what_the_report_computes(tmp_path):
         for suffix in (".csv", ".md", ".tex"):
             committed = (QUICK / "tables" / (stem + suffix)).read_text(encoding="utf-8")
             assert (tmp_path / "tables" / (stem + suffix)).read_text(encoding="utf-8") == committed, stem + suffix
+    for stem in PAIRS:
+        for suffix in (".csv", ".md"):
+            committed = (QUICK / "tables" / (stem + suffix)).read_text(encoding="utf-8")
+            assert (tmp_path / "tables" / (stem + suffix)).read_text(encoding="utf-8") == committed, stem + suffix
+    assert sorted(p.name for p in (QUICK / "tables").iterdir()) == sorted(
+        p.name for p in (tmp_path / "tables").iterdir()
+    )
     for name in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist"):
         assert (QUICK / "figures" / f"{name}.png").is_file() and (QUICK / "figures" / f"{name}.pdf").is_file()
 
 
-def test_report_md_quotes_the_committed_tables():
+def test_report_md_quotes_the_committed_tables_and_verdicts():
     report = (paths.RESULTS / "REPORT.md").read_text(encoding="utf-8")
-    for stem in TABLES:
+    for stem in (*TABLES, "verdicts"):
         table = (QUICK / "tables" / f"{stem}.md").read_text(encoding="utf-8").strip()
         body = "\n".join(line for line in table.splitlines() if line.startswith("|"))
         assert body in report, f"results/REPORT.md does not quote {stem}.md as computed"

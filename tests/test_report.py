@@ -9,7 +9,8 @@ import pytest
 
 from paperlib.experiment.records import RecordError, atomic_write_text, write_json
 from paperlib.report import build_report, describe_run
-from paperlib.report.runs import Stat, convergence_curves, load_runs, summarize
+from paperlib.report.runs import convergence_curves, load_runs
+from paperlib.report.statistics import RULES
 from paperlib.report.tables import PAPER, table_rows
 
 LABELS = ["RS", "Anneal", "TPE", "Hyperband", "BOHB", "MAPPO"]
@@ -64,7 +65,11 @@ def make_run(
     return path
 
 
-def test_rows_are_the_papers_methods_with_mean_and_sample_std_over_seeds(tmp_path):
+T_975_2 = 4.302653
+"""Student's t quantile for a 95% interval with 2 degrees of freedom (three seeds), from a printed table."""
+
+
+def test_rows_are_the_papers_methods_with_mean_and_95_interval_over_seeds(tmp_path):
     for seed, (accuracy, kappa, seconds) in enumerate(
         [(0.90, 0.80, 3600.0), (0.92, 0.86, 7200.0), (0.97, 0.92, 10800.0)]
     ):
@@ -75,13 +80,24 @@ def test_rows_are_the_papers_methods_with_mean_and_sample_std_over_seeds(tmp_pat
     rs = rows[0]
     assert rs["seeds"] == 3
     # mean 0.93; deviations -0.03, -0.01, 0.04: sample variance (0.0009 + 0.0001 + 0.0016) / 2 = 0.0013
+    half = T_975_2 * math.sqrt(0.0013) / math.sqrt(3)
     assert rs["test_accuracy"].mean == pytest.approx(0.93)
-    assert rs["test_accuracy"].std == pytest.approx(math.sqrt(0.0013))
-    assert rs["kappa"].mean == pytest.approx(0.86) and rs["kappa"].std == pytest.approx(0.06)
-    assert rs["search_hours"].mean == pytest.approx(2.0) and rs["search_hours"].std == pytest.approx(1.0)
-    assert (rs["paper_test_accuracy"], rs["paper_search_hours"], rs["paper_kappa"]) == (0.9923, 2.32, 0.9914)
+    assert (rs["test_accuracy"].low, rs["test_accuracy"].high) == pytest.approx((0.93 - half, 0.93 + half), abs=1e-6)
+    assert rs["kappa"].mean == pytest.approx(0.86) and rs["kappa"].high == pytest.approx(
+        0.86 + T_975_2 * 0.06 / math.sqrt(3)
+    )
+    # 60, 120, 180 minutes: s = 60
+    assert rs["search_minutes"].mean == pytest.approx(120.0)
+    assert rs["search_minutes"].high == pytest.approx(120.0 + T_975_2 * 60 / math.sqrt(3), abs=1e-4)
+    assert rs["cpu_minutes"].mean is None  # these records predate CPU time
+    assert rs["best_validation"].mean == pytest.approx(0.7) and rs["distinct_configurations"].mean == 1.0
+    assert (rs["paper_test_accuracy"], rs["paper_search_minutes"], rs["paper_kappa"]) == (
+        0.9923,
+        pytest.approx(139.2),
+        0.9914,
+    )
     for row in rows[1:]:  # no runs: empty cells, the paper's numbers still beside
-        assert row["seeds"] == 0 and row["test_accuracy"] == Stat(None, None, 0)
+        assert row["seeds"] == 0 and row["test_accuracy"].mean is None
         assert row["paper_test_accuracy"] > 0.99
 
 
@@ -95,13 +111,6 @@ def test_papers_tables_are_copied_from_paper_md():
         == list(PAPER["fashion_mnist"])
         == ["random", "anneal", "tpe", "hyperband", "bohb", "mappo"]
     )
-
-
-def test_a_stat_prints_mean_and_std_the_value_alone_or_nothing():
-    assert summarize([0.5, None, 0.7]).format("{:.2f}") == "0.60 ± 0.14"
-    assert summarize([0.9]) == Stat(0.9, None, 1)
-    assert summarize([0.9]).format("{:.4f}") == "0.9000"
-    assert summarize([None]).format("{:.4f}") == ""
 
 
 def test_incomplete_runs_are_named_and_left_out(tmp_path):
@@ -162,6 +171,11 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     tables = [
         f"tables/{stem}.{ext}" for stem in ("table3_mnist", "table4_fashion_mnist") for ext in ("csv", "md", "tex")
     ]
+    tables += [
+        f"tables/{stem}.{ext}"
+        for stem in ("comparisons_mnist", "comparisons_fashion_mnist", "verdicts", "incumbents", "mappo_reuse")
+        for ext in ("csv", "md")
+    ]
     figures = [
         f"figures/{stem}.{ext}"
         for stem in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist")
@@ -171,15 +185,24 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     with open(out / "tables/table3_mnist.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["method"] for row in rows] == LABELS
-    assert float(rows[0]["test_accuracy_mean"]) == pytest.approx(0.93) and rows[0]["seeds"] == "3"
-    assert rows[5]["test_accuracy_std"] == "" and float(rows[5]["search_hours_mean"]) == pytest.approx(0.5)
-    assert rows[1]["test_accuracy_mean"] == "" and rows[1]["paper_test_accuracy"] == "0.9931"
-    markdown = (out / "tables/table3_mnist.md").read_text()
+    half = T_975_2 * math.sqrt(0.0013) / math.sqrt(3)  # 0.0896
+    assert rows[0]["test_accuracy_mean"] == "0.9300" and rows[0]["seeds"] == "3"
     assert (
-        "| RS | 3 | 0.9300 ± 0.0361 | 0.9923 |" in markdown
-        and "| MAPPO | 1 | 0.9500 | 0.9942 | 0.5 | 0.96 |" in markdown
+        rows[0]["test_accuracy_low"] == f"{0.93 - half:.4f}" and rows[0]["test_accuracy_high"] == f"{0.93 + half:.4f}"
     )
-    assert "0.9300 $\\pm$ 0.0361" in (out / "tables/table3_mnist.tex").read_text()
+    assert rows[5]["test_accuracy_low"] == "" and rows[5]["search_minutes_mean"] == "30.00"
+    assert rows[1]["test_accuracy_mean"] == "" and rows[1]["paper_test_accuracy"] == "0.9931"
+    assert rows[0]["paper_search_minutes"] == "139.2"
+    markdown = (out / "tables/table3_mnist.md").read_text()
+    assert f"| RS | 3 | 0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}] | 0.8800 [0.8800, 0.8800] |" in markdown
+    assert (
+        "| MAPPO | 1 | 0.9500 | 0.8800 | 0.7000 | 30.00 |  | 2.0 | 1.0 | 2.0 | 1.0 | 0.9942 | 0.9941 | 57.6 |"
+        in markdown
+    )
+    assert "wall time" in markdown and "searches running at once" in markdown
+    assert f"0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}]" in (out / "tables/table3_mnist.tex").read_text()
+    verdicts = (out / "tables/verdicts.md").read_text()
+    assert RULES["accuracy"] in verdicts and "no complete run of Anneal, TPE, Hyperband, BOHB" in verdicts
     with open(out / "tables/table4_fashion_mnist.csv", newline="") as handle:
         assert all(row["seeds"] == "0" and row["test_accuracy_mean"] == "" for row in csv.DictReader(handle))
     for name in figures:

@@ -1,6 +1,7 @@
 """Tables 3-4, Figure 2 and the convergence figures, rebuilt from every complete run under a folder.
 
-Writes ``tables/table3_mnist.*``, ``tables/table4_fashion_mnist.*``, ``figures/figure2_search_time.*`` and
+Writes ``tables/table3_mnist.*``, ``tables/table4_fashion_mnist.*``, beside them ``tables/comparisons_<dataset>``,
+``verdicts``, ``incumbents`` and ``mappo_reuse`` (csv, md), ``figures/figure2_search_time.*`` and
 ``figures/convergence_<dataset>.*``; a method or dataset without runs gives empty cells, never an error.
 Files are written through the run-record module, the only writer of results.
 """
@@ -16,9 +17,11 @@ from paperlib.experiment.records import (
     atomic_write_bytes,
 )
 from paperlib.lenet.data import DATASETS
+from paperlib.report import comparisons as cmp
 from paperlib.report import figures as plots
-from paperlib.report.runs import convergence_curves, load_runs
-from paperlib.report.tables import LABELS, PAPER, TABLES, table_rows, write_table
+from paperlib.report.runs import LABELS, concurrency, convergence_curves, load_runs
+from paperlib.report.statistics import RULES
+from paperlib.report.tables import PAPER, TABLES, table_rows, write_table
 
 
 def save_figure(fig: Any, stem: Path) -> list[Path]:
@@ -35,21 +38,57 @@ def save_figure(fig: Any, stem: Path) -> list[Path]:
 def build_report(runs_dir: Path, out_dir: Path, progress: Callable[[str], None] = print) -> list[Path]:
     """Tables 3-4, Figure 2 and the convergence figures from the complete runs under ``runs_dir``; returns the files written."""
     runs = load_runs(Path(runs_dir), progress)
-    out_dir = Path(out_dir)
+    out_dir, tables = Path(out_dir), Path(out_dir) / "tables"
     profile = runs[0].record["profile"]
+    at_once = concurrency(runs)
+    timing = (
+        f"wall time = optimizer + training seconds of the search, final retraining excluded; CPU time = the trials' "
+        f"process CPU seconds + optimizer seconds (empty for runs recorded before it was); searches running at once "
+        f"(median over each run's trials, from the trial times): {_range(at_once.values())}"
+    )
     written, hours = [], {}
     for dataset, (stem, title) in TABLES.items():
-        rows = table_rows(runs, dataset)
+        rows = table_rows(runs, dataset, at_once)
         caption = (
-            f"{title} (profile {profile}; complete runs: {sum(r['seeds'] for r in rows)}). Ours: mean ± std over "
-            "seeds (sample std; the value alone for one seed); search time excludes the final retraining. "
-            "Paper: as published."
+            f"{title} (profile {profile}; complete runs: {sum(r['seeds'] for r in rows)}). Ours: mean [95% t interval] "
+            f"over seeds (the value alone for one seed); {timing}. Paper: as published (its hours in minutes)."
         )
-        written += write_table(rows, out_dir / "tables" / stem, caption)
-        hours[dataset] = {r["method"]: (r["search_hours"].mean, r["search_hours"].std) for r in rows if r["seeds"]}
+        written += write_table(rows, tables / stem, caption)
+        hours[dataset] = {
+            r["method"]: _bar(r["search_minutes"]) for r in rows if r["seeds"] and r["method"] in LABELS.values()
+        }
+        written += cmp.write_pair(
+            tables / f"comparisons_{dataset}",
+            cmp.COMPARISON_HEADER,
+            cmp.comparison_cells(cmp.comparisons(runs, dataset)),
+            f"{title}: MAPPO against every other row, paired by seed: test-accuracy difference and wall-time ratio "
+            "(geometric mean), each with its 95% t interval (the value alone for one seed), and the two-sided Wilcoxon "
+            "signed-rank p-value (empty with fewer than two seeds).",
+        )
+    verdict_rows = [row for dataset in TABLES for row in cmp.verdicts(runs, dataset)]
+    rules = " ".join(RULES.values())
+    written += cmp.write_pair(
+        tables / "verdicts", cmp.VERDICT_HEADER, verdict_rows, f"The paper's claims, one verdict each. Rule: {rules}"
+    )
+    written += cmp.write_pair(
+        tables / "incumbents",
+        ("dataset", *cmp.INCUMBENT_HEADER),
+        [[d, *row] for d in TABLES for row in cmp.incumbents(runs, d)],
+        "Hyperband and BOHB under both incumbent rules (docs/decisions.md#incumbent-rule): ours, the best validation "
+        "score at any budget (the configuration retrained for the test set), and hpbandster's, the best at the largest "
+        "budget (not retrained, so no test accuracy).",
+    )
+    written += cmp.write_pair(
+        tables / "mappo_reuse",
+        ("dataset", *cmp.REUSE_HEADER),
+        [[d, *row] for d in TABLES for row in cmp.reuse_times(runs, d)],
+        "MAPPO's wall search time as measured (every repeated configuration retrained, the paper's protocol) and had "
+        "each repeated (configuration, budget) reused its earlier score: the repeats' training seconds dropped.",
+    )
     paper = {dataset: {LABELS[m]: (values[1], None) for m, values in PAPER[dataset].items()} for dataset in TABLES}
     caption = (
-        f"Ours: profile {profile}, {hardware(runs)}. Paper: as published (searches on an i9-11900K with an RTX 3090)"
+        f"Ours: profile {profile}, {hardware(runs)}, wall time, searches at once: {_range(at_once.values())}. "
+        "Paper: as published (searches on an i9-11900K with an RTX 3090)"
     )
     figure2 = plots.search_time_bars(hours, paper, caption)
     written += save_figure(figure2, out_dir / "figures" / "figure2_search_time")
@@ -80,3 +119,14 @@ def seeds_note(runs: list[Any], dataset: str) -> str:
     if high <= 1:
         return "one seed per method"
     return f"mean over {low} seeds" if low == high else f"mean over {low}-{high} seeds"
+
+
+def _bar(interval: Any) -> tuple[float, float | None]:
+    """Search minutes as (mean hours, half-width of the 95% interval or None) for Figure 2's error bars."""
+    return interval.mean / 60, None if interval.high is None else (interval.high - interval.mean) / 60
+
+
+def _range(values: Any) -> str:
+    """``2`` or ``1-2``: the range of some counts."""
+    low, high = min(values), max(values)
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"

@@ -148,8 +148,8 @@ def search_time_bars(
 ) -> Figure:
     """The paper's Figure 2: search time per method in minutes, ours and the paper's, and each over RS's time.
 
-    Both map ``dataset -> method label -> (mean hours, std or None)``; a std (several seeds) draws an error
-    bar, None draws none. A method missing from ``ours`` has no bar. ``caption`` says profile and hardware.
+    Both map ``dataset -> method label -> (mean hours, half-width of the 95% interval or None)``; a
+    half-width (several seeds) draws an error bar, None draws none. A method missing from ``ours`` has no bar. ``caption`` says profile and hardware.
     """
     labels, datasets = list(next(iter(paper.values()))), list(paper)
     fig, axes = new_figure(15, 4.8, ncols=3)
@@ -173,7 +173,11 @@ def search_time_bars(
         ax.set(ylabel="search time (minutes)", title=title)
     _normalised_bars(axes[0, 2], ours, paper, labels, datasets)
     fig.legend(loc="outside lower center", ncols=2 * len(datasets), fontsize=8)
-    spread = "error bars: sample std over seeds" if spread_drawn else "one seed per bar, so no error bars"
+    spread = (
+        "error bars: 95% t intervals over seeds (bars of one seed have none)"
+        if spread_drawn
+        else "one seed per bar, so no error bars"
+    )
     fig.suptitle(f"Figure 2: search time per method\n{caption}; {spread}", fontsize=10)
     return fig
 

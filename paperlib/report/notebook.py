@@ -1,14 +1,11 @@
 """What the notebooks display as Markdown: Table 2 with MAPPO's grids, a tuner's settings, what a profile's
-numbers can say, and the paper's claims beside ours (docs/paper.md)."""
+numbers can say (docs/paper.md). The claims' verdicts are a table of the report (``tables/verdicts.md``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from paperlib.report.runs import load_runs
-from paperlib.report.tables import TABLES, table_rows
 from paperlib.space import SearchSpace
 
 PROFILE_NOTES = {
@@ -22,9 +19,6 @@ PROFILE_NOTES = {
     "three seeds): accuracies are comparable with the paper's; times still depend on the hardware.",
 }
 """What the numbers of each named profile can and cannot say."""
-
-ABOUT_HALF = 0.6
-"""MAPPO's search time over the other methods' mean that counts as "about half" (the paper's: 0.41 and 0.56)."""
 
 
 def _cell(value: Any) -> str:
@@ -70,38 +64,3 @@ def tuner_table(tuner: Mapping[str, Any]) -> str:
 def profile_note(profile: str) -> str:
     """What the numbers of ``profile`` can say (a profile file gets a generic caution)."""
     return PROFILE_NOTES.get(profile, f"Profile `{profile}` is not one of the project's: compare with care.")
-
-
-def claims_table(runs_dir: Path) -> str:
-    """The paper's claims on Tables 3-4 and Figure 2, what the paper shows, what ours shows, and whether they agree."""
-    runs = load_runs(runs_dir, progress=lambda line: None)  # build_report has named the runs left out
-    rows = []
-    for dataset, (_, title) in TABLES.items():
-        found = [r for r in table_rows(runs, dataset) if r["seeds"]]
-        if len(found) < 2 or "MAPPO" not in {r["method"] for r in found}:
-            rows.append((f"{title}", "—", "not enough complete runs", "—"))
-            continue
-        for key, name in (("test_accuracy", "test accuracy"), ("kappa", "kappa")):
-            best = max(found, key=lambda r: r[key].mean)
-            paper_best = max(r[f"paper_{key}"] for r in found)
-            rows.append(
-                (
-                    f"{title}: MAPPO has the best {name}",
-                    "yes" if next(r for r in found if r["method"] == "MAPPO")[f"paper_{key}"] == paper_best else "no",
-                    f"{best['method']} ({best[key].mean:.4f})",
-                    "yes" if best["method"] == "MAPPO" else "no",
-                )
-            )
-        mappo = next(r for r in found if r["method"] == "MAPPO")
-        others = [r for r in found if r["method"] != "MAPPO"]
-        ours = mappo["search_hours"].mean / (sum(r["search_hours"].mean for r in others) / len(others))
-        paper = mappo["paper_search_hours"] / (sum(r["paper_search_hours"] for r in others) / len(others))
-        rows.append(
-            (
-                f"{title}: MAPPO about halves the search time",
-                f"{paper:.2f} of the others' mean",
-                f"{ours:.2f} of the others' mean",
-                "yes" if ours <= ABOUT_HALF else "no",
-            )
-        )
-    return _markdown(("claim", "paper", "ours", "agrees"), rows)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from paperlib.experiment import repeats
 from paperlib.experiment.records import (
     RUN,
     RecordError,
@@ -22,6 +23,14 @@ from paperlib.tuners.base import METHODS
 
 LABELS = {"random": "RS", "anneal": "Anneal", "tpe": "TPE", "hyperband": "Hyperband", "bohb": "BOHB", "mappo": "MAPPO"}
 """Method name -> the paper's row label (Tables 3-4), in the tables' order (``tuner.METHODS``)."""
+EQUAL_COMPUTE = {"equal_compute": True}
+"""The only tuner options whose runs get a row of their own: Hyperband and BOHB at the others' compute."""
+ROWS = {
+    **LABELS,
+    "hyperband_equal_compute": "Hyperband (equal compute)",
+    "bohb_equal_compute": "BOHB (equal compute)",
+}
+"""Row name -> label: the paper's six methods, then Hyperband and BOHB given the others' full-budget equivalents."""
 
 
 @dataclass(frozen=True)
@@ -36,49 +45,31 @@ class Run:
     """``trials.jsonl``, one dict per episode."""
 
     @property
+    def row(self) -> str:
+        """The table row: the method, or ``<method>_equal_compute`` for an equal-compute arm."""
+        equal = self.record.get("tuner_options") == EQUAL_COMPUTE
+        return f"{self.record['method']}_equal_compute" if equal else self.record["method"]
+
+    @property
     def key(self) -> tuple[str, str, int]:
-        """(dataset, method, seed): what two runs of one report must not share."""
-        return self.record["dataset"], self.record["method"], self.record["seed"]
+        """(dataset, row, seed): what two runs of one report must not share."""
+        return self.record["dataset"], self.row, self.record["seed"]
 
     @property
     def values(self) -> dict[str, float | None]:
         """The numbers a table row aggregates (None where the final retraining diverged)."""
-        final = self.record["final"]
+        record, final = self.record, self.record["final"]
+        cpu = record.get("objective_cpu_seconds")  # None in runs recorded before CPU time was
         return {
             "test_accuracy": final["test_accuracy"],
             "kappa": final["kappa"],
-            "search_hours": self.record["search_seconds"] / 3600.0,
-            "evaluations": self.record["evaluations"],
-            "full_budget_equivalents": self.record["full_budget_equivalents"],
+            "best_validation": record["best"]["score"],
+            "search_minutes": record["search_seconds"] / 60.0,
+            "cpu_minutes": None if cpu is None else (cpu + record["optimizer_seconds"]) / 60.0,
+            "evaluations": record["evaluations"],
+            "distinct_configurations": repeats.count(self.trials)["distinct_configurations"],
+            "full_budget_equivalents": record["full_budget_equivalents"],
         }
-
-
-@dataclass(frozen=True)
-class Stat:
-    """Mean and sample standard deviation over seeds."""
-
-    mean: float | None
-    """Mean of the values (None without any value)."""
-    std: float | None
-    """Sample standard deviation (ddof 1; None with fewer than two values)."""
-    n: int
-    """Number of values."""
-
-    def format(self, number: str) -> str:
-        """``mean ± std``, the mean alone for one value, empty for none."""
-        if self.mean is None:
-            return ""
-        return (
-            number.format(self.mean) if self.std is None else f"{number.format(self.mean)} ± {number.format(self.std)}"
-        )
-
-
-def summarize(values: Sequence[float | None]) -> Stat:
-    """The :class:`Stat` of the values that are not None."""
-    present = [float(v) for v in values if v is not None]
-    if not present:
-        return Stat(None, None, 0)
-    return Stat(statistics.fmean(present), statistics.stdev(present) if len(present) > 1 else None, len(present))
 
 
 def load_runs(runs_dir: Path, progress: Callable[[str], None] = print) -> list[Run]:
@@ -97,7 +88,10 @@ def load_runs(runs_dir: Path, progress: Callable[[str], None] = print) -> list[R
             )
             continue
         run = Run(path, record, read_trials(path))
-        if run.record.get("tuner_options") or run.record.get("reuse_repeats"):
+        options = run.record.get("tuner_options")
+        if (
+            options and not (options == EQUAL_COMPUTE and run.record["method"] in ("hyperband", "bohb"))
+        ) or run.record.get("reuse_repeats"):
             what = run.record.get("tuner_options") or "repeats not retrained"
             progress(f"skipping {path}: an ablation ({what}), not the paper's setting")
             continue
@@ -144,3 +138,30 @@ def best_so_far(trials: Sequence[Mapping[str, Any]]) -> np.ndarray:
 def cumulative_seconds(trials: Sequence[Mapping[str, Any]]) -> np.ndarray:
     """Search seconds (optimizer + training) spent by the end of each episode (docs/paper.md#reading-8)."""
     return np.cumsum([t["optimizer_seconds"] + t["objective_seconds"] for t in trials])
+
+
+def concurrency(runs: Sequence[Run]) -> dict[Path, float]:
+    """Run directory -> how many searches ran at once: the median over its trials of 1 + the other runs with a
+    trial overlapping it in time (``started_at``/``ended_at``)."""
+    spans = {run.path: _spans(run.trials) for run in runs}
+    found = {}
+    for run in runs:
+        starts, ends = spans[run.path]
+        overlapping = np.ones(len(starts))
+        for other, (other_starts, other_ends) in spans.items():
+            if other == run.path or not len(other_starts):
+                continue
+            order = np.argsort(other_starts)
+            latest_end = np.maximum.accumulate(other_ends[order])
+            last = np.searchsorted(other_starts[order], ends, side="left") - 1  # last trial started before ours ends
+            overlapping += (last >= 0) & (latest_end[np.maximum(last, 0)] > starts)
+        found[run.path] = float(np.median(overlapping)) if len(starts) else 1.0
+    return found
+
+
+def _spans(trials: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end times (POSIX seconds) of the trials that record them."""
+    timed = [t for t in trials if t.get("started_at") and t.get("ended_at")]
+    starts = [datetime.fromisoformat(t["started_at"]).timestamp() for t in timed]
+    ends = [datetime.fromisoformat(t["ended_at"]).timestamp() for t in timed]
+    return np.array(starts, dtype=float), np.array(ends, dtype=float)

@@ -114,3 +114,16 @@ def halving_verdict(comparisons: Sequence[Comparison], threshold: float = HALVIN
 
 def _exp(value: float | None) -> float | None:
     return None if value is None else math.exp(value)
+
+
+RULES = {
+    "accuracy": "MAPPO reaches the highest accuracy: reproduced when MAPPO's mean test accuracy is the highest and "
+    "every paired 95% interval of (MAPPO - baseline) lies above 0; not reproduced when some baseline's interval "
+    "lies below 0; otherwise inconclusive.",
+    "time": f"MAPPO halves the search time: reproduced when every paired 95% interval of the wall-time ratio "
+    f"MAPPO / baseline (geometric mean over seeds) lies below {HALVING_RATIO}; not reproduced when some interval "
+    f"lies above {HALVING_RATIO}; otherwise inconclusive.",
+    "seeds": "Both need at least two seeds paired with every baseline; with fewer, no interval exists and the "
+    "verdict is inconclusive. Baselines: the paper's five methods as it ran them (equal evaluations).",
+}
+"""The verdict rules in a few words, printed beside the verdict table (docs/decisions.md#verdict-rules)."""

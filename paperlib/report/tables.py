@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from paperlib.experiment.records import (
     atomic_write_text,
 )
-from paperlib.report.runs import LABELS, Run, summarize
+from paperlib.report.runs import ROWS, Run
+from paperlib.report.statistics import t_interval
 from paperlib.tuners.base import METHODS
 
 TABLES = {
@@ -43,68 +44,102 @@ PAPER = {
 
 
 METRICS = (
-    ("test_accuracy", "test accuracy", "{:.4f}", "{:.4f}"),
-    ("search_hours", "search time (h)", "{:.3g}", "{:.2f}"),
-    ("kappa", "kappa", "{:.4f}", "{:.4f}"),
+    ("test_accuracy", "test accuracy", "{:.4f}"),
+    ("kappa", "kappa", "{:.4f}"),
+    ("best_validation", "best validation accuracy", "{:.4f}"),
+    ("search_minutes", "search time, wall (min)", "{:.2f}"),
+    ("cpu_minutes", "search time, CPU (min)", "{:.2f}"),
 )
-"""The paper's three columns: (key, header, number format of ours, of the paper's as published)."""
+"""Ours, mean and 95% interval over seeds: (key, header, number format)."""
 
 
-EXTRAS = (("evaluations", "evaluations"), ("full_budget_equivalents", "full-budget equivalents"))
+EXTRAS = (
+    ("evaluations", "evaluations", "{:.1f}"),
+    ("distinct_configurations", "distinct configurations", "{:.1f}"),
+    ("full_budget_equivalents", "full-budget equivalents", "{:.1f}"),
+    ("at_once", "searches at once", "{:.1f}"),
+)
 """Columns of ours the paper does not have (docs/paper.md#reading-5): mean over seeds."""
 
 
-def table_rows(runs: Sequence[Run], dataset: str) -> list[dict[str, Any]]:
-    """One row per method in the paper's order: seeds, a :class:`Stat` per metric, the paper's numbers."""
+PUBLISHED = (
+    ("paper_test_accuracy", "paper: test accuracy", "{:.4f}"),
+    ("paper_kappa", "paper: kappa", "{:.4f}"),
+    ("paper_search_minutes", "paper: search time (min)", "{:.1f}"),
+)
+"""The paper's numbers as published (its hours in minutes), once, after ours."""
+
+
+def table_rows(runs: Sequence[Run], dataset: str, at_once: Mapping[Path, float] | None = None) -> list[dict[str, Any]]:
+    """One row per method in the paper's order, then the equal-compute arms that have runs: seeds, an
+    :class:`Interval` per metric and extra, and the paper's numbers (None for rows the paper does not have).
+
+    ``at_once``: run directory -> searches running at once (:func:`paperlib.report.runs.concurrency`).
+    """
     rows = []
-    for method in METHODS:
-        mine = [run for run in runs if run.key[:2] == (dataset, method)]
-        row: dict[str, Any] = {"method": LABELS[method], "seeds": len(mine)}
-        for key, *_ in METRICS + EXTRAS:
-            row[key] = summarize([run.values[key] for run in mine])
-        row.update(zip((f"paper_{key}" for key, *_ in METRICS), PAPER[dataset][method]))
+    for name, label in ROWS.items():
+        mine = [run for run in runs if run.key[:2] == (dataset, name)]
+        if name not in METHODS and not mine:
+            continue
+        row: dict[str, Any] = {"method": label, "seeds": len(mine)}
+        for key, *_ in METRICS + EXTRAS[:-1]:
+            row[key] = t_interval([run.values[key] for run in mine])
+        row["at_once"] = t_interval([(at_once or {}).get(run.path) for run in mine])
+        accuracy, hours, kappa = PAPER[dataset].get(name, (None, None, None))
+        row.update(
+            paper_test_accuracy=accuracy, paper_kappa=kappa, paper_search_minutes=None if hours is None else 60 * hours
+        )
         rows.append(row)
     return rows
 
 
+def _number(value: float | None, number: str) -> str:
+    return "" if value is None else number.format(value)
+
+
 def _csv(rows: list[dict[str, Any]]) -> str:
-    """Numbers at full precision, empty cells where there is none."""
-    header = ["method", "seeds"] + [f"{key}_{part}" for key, *_ in METRICS for part in ("mean", "std")]
-    header += [f"{key}_mean" for key, _ in EXTRAS] + [f"paper_{key}" for key, *_ in METRICS]
+    """Numbers in the tables' formats (no float noise), empty cells where there is none."""
+    header = ["method", "seeds"] + [f"{key}_{part}" for key, *_ in METRICS for part in ("mean", "low", "high")]
+    header += [f"{key}_mean" for key, *_ in EXTRAS] + [key for key, *_ in PUBLISHED]
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        stats = [getattr(row[key], part) for key, *_ in METRICS for part in ("mean", "std")]
-        stats += [row[key].mean for key, _ in EXTRAS]
-        writer.writerow(
-            [
-                row["method"],
-                row["seeds"],
-                *("" if v is None else v for v in stats),
-                *(row[f"paper_{key}"] for key, *_ in METRICS),
-            ]
-        )
+        cells = [row["method"], row["seeds"]]
+        cells += [_number(getattr(row[key], part), f) for key, _, f in METRICS for part in ("mean", "low", "high")]
+        cells += [_number(row[key].mean, f) for key, _, f in EXTRAS]
+        writer.writerow(cells + [_number(row[key], f) for key, _, f in PUBLISHED])
     return text.getvalue()
 
 
 def _cells(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Header and formatted cells shared by the Markdown and LaTeX tables."""
-    header = ["method", "seeds"] + [h for _, title, *_ in METRICS for h in (title, "paper")] + [h for _, h in EXTRAS]
+    header = ["method", "seeds"] + [h for _, h, _ in METRICS + EXTRAS + PUBLISHED]
     body = []
     for row in rows:
-        cells = [row["method"], str(row["seeds"])]
-        for key, _, ours, published in METRICS:
-            cells += [row[key].format(ours), published.format(row[f"paper_{key}"])]
-        body.append(cells + ["" if row[key].mean is None else f"{row[key].mean:g}" for key, _ in EXTRAS])
+        cells = [row["method"], str(row["seeds"])] + [row[key].format(f) for key, _, f in METRICS]
+        cells += [_number(row[key].mean, f) for key, _, f in EXTRAS]
+        body.append(cells + [_number(row[key], f) for key, _, f in PUBLISHED])
     return header, body
+
+
+def markdown_table(header: Sequence[str], body: Sequence[Sequence[str]], caption: str) -> str:
+    """A caption paragraph, then a Markdown table."""
+    lines = [f"{caption}\n", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(cells) + " |" for cells in body]) + "\n"
+
+
+def csv_text(header: Sequence[str], body: Sequence[Sequence[Any]]) -> str:
+    """A CSV table."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerows([header, *body])
+    return text.getvalue()
 
 
 def write_table(rows: list[dict[str, Any]], stem: Path, caption: str) -> list[Path]:
     """``stem.csv``, ``stem.md`` and ``stem.tex`` of one table; returns their paths."""
     header, body = _cells(rows)
-    markdown = [f"{caption}\n", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    markdown += ["| " + " | ".join(cells) + " |" for cells in body]
     latex = [
         f"% {caption}",
         "\\begin{tabular}{l" + "r" * (len(header) - 1) + "}",
@@ -112,10 +147,10 @@ def write_table(rows: list[dict[str, Any]], stem: Path, caption: str) -> list[Pa
         " & ".join(header) + " \\\\",
         "\\midrule",
     ]
-    latex += [" & ".join(c.replace("±", "$\\pm$") for c in cells) + " \\\\" for cells in body]
+    latex += [" & ".join(cells) + " \\\\" for cells in body]
     latex += ["\\bottomrule", "\\end{tabular}"]
     paths = [stem.with_suffix(".csv"), stem.with_suffix(".md"), stem.with_suffix(".tex")]
-    for path, text in zip(paths, (_csv(rows), "\n".join(markdown) + "\n", "\n".join(latex) + "\n")):
+    for path, text in zip(paths, (_csv(rows), markdown_table(header, body, caption), "\n".join(latex) + "\n")):
         atomic_write_text(path, text)
     return paths
 
@@ -161,11 +196,11 @@ def describe_run(record: dict[str, Any]) -> str:
     rows += [
         (
             "final (full budget, test set)",
-            f"accuracy {_number(final['test_accuracy'])}, kappa {_number(final['kappa'])} ({final['status']})",
+            f"accuracy {_final(final['test_accuracy'])}, kappa {_final(final['kappa'])} ({final['status']})",
         ),
     ]
     return "\n".join(["| | |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows])
 
 
-def _number(value: float | None) -> str:
+def _final(value: float | None) -> str:
     return "none" if value is None else f"{value:.4f}"
