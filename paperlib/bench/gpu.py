@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from paperlib.experiment.profiles import PAPER, Profile
+from paperlib.experiment.profiles import ARMS, PAPER, Profile
 from paperlib.lenet.data import Splits, load_splits
 from paperlib.lenet.trial import Recipe, run_trial
 from paperlib.space import TABLE2
@@ -23,8 +23,6 @@ from paperlib.tuners.hpbandster_tuners import HyperbandPlan
 
 CONCURRENCY = (1, 2, 4, 8)
 """Trials sharing the GPU at once."""
-ONE_AT_A_TIME = ("random", "anneal", "tpe", "mappo")
-"""Methods whose every episode trains at full budget."""
 
 
 def bench_gpu(
@@ -82,9 +80,13 @@ def measure(splits: Splits, profile: Profile, rounds: int, concurrency: tuple[in
 
 def full_budget_trials(profile: Profile) -> float:
     """Training in ``profile``'s reproduction, in full-budget trials: every search, plus one final retraining each."""
-    per_seed = sum(
-        profile.episodes if method in ONE_AT_A_TIME else HyperbandPlan(profile.episodes).full_budget_equivalents
-        for method in profile.methods
-    )
+    per_seed = sum(_full_budgets(profile.episodes, *ARMS[arm]) for arm in profile.methods)
     searches = len(profile.methods) * len(profile.datasets) * len(profile.seeds)
     return per_seed * len(profile.datasets) * len(profile.seeds) + searches
+
+
+def _full_budgets(episodes: int, method: str, options: dict) -> float:
+    """Full-budget equivalents of one search of ``method`` with its tuner ``options``."""
+    if method not in ("hyperband", "bohb"):
+        return float(episodes)
+    return HyperbandPlan(episodes, equal_compute=options.get("equal_compute", False)).full_budget_equivalents
