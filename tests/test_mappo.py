@@ -156,11 +156,13 @@ def test_same_seed_and_scores_give_the_same_suggestions():
     assert first[40:] != trace(MAPPOTuner(seed=2), scores[:20] + [0.9 - s for s in scores[20:]])[40:]
 
 
-def test_ask_batch_equals_repeated_ask_and_stops_at_the_rollout():
+def test_width_hands_out_the_whole_rollout_and_the_batch_equals_repeated_ask():
     config = MAPPOConfig(rollout_episodes=8)
     batched, single = MAPPOTuner(seed=1, config=config), MAPPOTuner(seed=1, config=config)
-    for _ in range(3):  # three rollouts, each handed out in two batches
-        batch = batched.ask_batch(5) + batched.ask_batch(100)
+    for _ in range(3):  # three rollouts, each handed out at once as a parallel run would
+        batch = []
+        while len(batch) < batched.width():
+            batch.append(batched.ask())
         assert len(batch) == 8
         assert batch == [single.ask() for _ in range(8)]
         for suggestion in reversed(batch):  # told out of order, as parallel workers would
@@ -193,7 +195,7 @@ def test_tell_refuses_unknown_duplicate_and_non_finite():
 
 def test_ask_past_the_rollout_without_telling_is_refused():
     tuner = MAPPOTuner(seed=0, config=MAPPOConfig(rollout_episodes=2))
-    tuner.ask_batch(2)
+    tuner.ask(), tuner.ask()
     with pytest.raises(TunerError, match="tell their scores"):
         tuner.ask()
 

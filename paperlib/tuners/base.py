@@ -108,10 +108,6 @@ class Tuner(ABC):
     def tell(self, suggestion: Suggestion, score: float) -> None:
         """Report the score of a suggestion this tuner handed out."""
 
-    def ask_batch(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` suggestions asked in a row, as many as :meth:`width` allows with none pending."""
-        return [self.ask() for _ in range(max(1, min(n, self.width())))]
-
     def width(self) -> int:
         """How many suggestions may be pending (asked, not told) now without changing what this tuner suggests.
 

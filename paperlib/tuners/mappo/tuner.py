@@ -174,11 +174,6 @@ class MAPPOTuner(Tuner):
         """The whole rollout may be pending: the policy is fixed until its last episode is told."""
         return self.config.rollout_episodes - len(self._scores)
 
-    def ask_batch(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` suggestions, at most the rest of the current rollout: the policy is fixed until it is told."""
-        room = self.config.rollout_episodes - len(self._rollout)
-        return [self.ask() for _ in range(max(1, min(n, room)))]
-
     def tell(self, suggestion: Suggestion, score: float) -> None:
         """Record the shared reward of an episode; the last one of a rollout triggers the PPO update."""
         handed = {s.index: s for s, _ in self._rollout if s.index not in self._scores}
