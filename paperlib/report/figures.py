@@ -178,7 +178,7 @@ def search_time_bars(
         if spread_drawn
         else "one seed per bar, so no error bars"
     )
-    fig.suptitle(f"Figure 2: search time per method\n{caption}; {spread}", fontsize=10)
+    fig.suptitle(f"Figure 2: search time per method\n{caption}\n{spread}", fontsize=10)
     return fig
 
 
