@@ -5,6 +5,7 @@ import pytest
 
 from paperlib import paths
 from paperlib.experiment.profiles import QUICK as QUICK_PROFILE
+from paperlib.experiment.profiles import arm_name
 from paperlib.experiment.records import iter_run_dirs, read_json, read_trials
 from paperlib.report import build_report
 
@@ -27,7 +28,14 @@ def test_every_committed_run_is_complete_and_consistent():
     for path in runs + ablations:
         run, trials = read_json(path / "run.json"), read_trials(path)
         assert run["status"] == "complete" and run["profile"] == "quick"
-        assert len(trials) == run["evaluations"] <= run["episodes"] == 200
+        assert len(trials) == run["evaluations"] and run["episodes"] == 200
+        assert run["full_budget_equivalents"] == pytest.approx(sum(t["budget"] for t in trials))
+        if path in runs:  # the directory names the row: a method, or Hyperband/BOHB at equal compute
+            assert path.parts[-2] == arm_name(run["method"], run.get("tuner_options") or {})
+        if (run.get("tuner_options") or {}).get("equal_compute"):  # episodes count full-budget equivalents
+            assert run["full_budget_equivalents"] == pytest.approx(run["episodes"]) and run["evaluations"] > 200
+        else:
+            assert run["evaluations"] <= run["episodes"]
         assert [t["index"] for t in trials] == list(range(len(trials)))
         assert run["best"]["score"] == max(t["score"] for t in trials)
         assert run["search_seconds"] == pytest.approx(
