@@ -11,10 +11,10 @@ from paperlib.space import SearchSpace
 PROFILE_NOTES = {
     "smoke": "The `smoke` profile (13 episodes on 1,000 training images) only shows that the pipeline works: "
     "its accuracies and times say nothing about the methods.",
-    "quick": "The `quick` profile trains every trial for one epoch on 6,000 images, with one seed, on whatever "
-    "machine ran it: the absolute accuracies and times are not the paper's and are not meant to be. What can be "
-    "compared is the ranking of the methods and the shape of the time chart, and with one seed small differences "
-    "could be reordered by another.",
+    "quick": "The `quick` profile trains every trial for one epoch on 6,000 images, five seeds per row, on "
+    "whatever machine ran it: the absolute accuracies and times are not the paper's and are not meant to be. What "
+    "can be compared is the ranking of the methods and the ratios of their times, read with their intervals over "
+    "seeds: a difference inside the intervals could be reordered by other seeds.",
     "paper": "The `paper` profile is the paper's setting as we read it (55,000 training images, 10 epochs, "
     "three seeds): accuracies are comparable with the paper's; times still depend on the hardware.",
 }
