@@ -1,5 +1,5 @@
 # The README's commands. Each installs what it needs.
-#   make reproduce [PROFILE=smoke|quick|paper] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
+#   make reproduce [PROFILE=smoke|quick|paper|paper-slice] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
 #   make reproduce WORKERS=N      every search at once, their trials on one local Dask pool of N processes
 #   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
 #   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make bench-executor
@@ -11,11 +11,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PROFILE ?= quick
+# A registered slice (paperlib/experiment/profiles.py SLICES), e.g. paper-slice, runs a subset of a profile's
+# searches: they are that profile's runs, under results/<profile>/.
+RUN_PROFILE := $(patsubst %-slice,%,$(PROFILE))
 DATA_DIR ?= data
 DATA := $(abspath $(DATA_DIR))
 # A reproduction writes under results/<profile>/; `make reproduce OUT=/elsewhere` (on the command line,
 # which beats this assignment; an OUT in the environment does not) writes the same files elsewhere.
-OUT := results/$(PROFILE)
+OUT := results/$(RUN_PROFILE)
 PAPERMILL := $(PY) -m papermill --kernel python3 --log-output --request-save-on-cell-execute
 MANIFEST := $(PY) -m paperlib manifest --out $(OUT)
 export DATA_DIR := $(DATA)
@@ -45,11 +48,11 @@ test: $(INSTALLED) data
 	$(PY) -m pytest -q
 
 # The reproduction plan (which runs a profile has) is generated from paperlib/experiment/profiles.py.
-$(OUT)/plan.mk: paperlib/experiment/profiles.py $(INSTALLED)
+$(OUT)/plan-$(PROFILE).mk: paperlib/experiment/profiles.py $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PY) -m paperlib plan --profile $(PROFILE) --out $(OUT) > $@.tmp && mv $@.tmp $@
 ifneq ($(filter reproduce reproduce-all,$(MAKECMDGOALS)),)
-include $(OUT)/plan.mk
+include $(OUT)/plan-$(PROFILE).mk
 endif
 
 # One search per (dataset, method, seed), executed through its notebook; the executed notebook is
@@ -64,14 +67,14 @@ $(OUT)/runs/%/search.ipynb: | $(INSTALLED)
 	$(PAPERMILL) $(call notebook_for,$(word 2,$(subst /, ,$*))) $(@D)/search.part.ipynb \
 	  -p dataset $(word 1,$(subst /, ,$*)) -p method $(call arm_method,$(word 2,$(subst /, ,$*))) \
 	  $(if $(findstring _equal_compute,$(word 2,$(subst /, ,$*))),-p equal_compute True) \
-	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) -p run_dir $(@D) \
+	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(RUN_PROFILE) -p run_dir $(@D) \
 	  $(if $(SCHEDULER),-p scheduler $(SCHEDULER))
 	mv $(@D)/search.part.ipynb $@
 
 # The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
 $(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
-	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(PROFILE)
+	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(RUN_PROFILE)
 	mv $@.part.ipynb $@
 
 # Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/. Executed only
@@ -80,7 +83,7 @@ $(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 $(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) | $(INSTALLED)
 	@if $(MANIFEST) --check >/dev/null 2>&1; then echo "$(OUT): every result as in its MANIFEST"; touch $@; else \
 	  set -x; $(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
-	    -p profile $(PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && mv $@.part.ipynb $@; fi
+	    -p profile $(RUN_PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && mv $@.part.ipynb $@; fi
 
 ifneq ($(WORKERS),)
 # One pool for the whole reproduction: start it, run every search at once on it, stop it (resume as ever).

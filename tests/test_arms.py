@@ -5,8 +5,8 @@ import json
 import pytest
 
 from paperlib.cli import main
-from paperlib.errors import TunerError
-from paperlib.experiment.profiles import ARMS, PAPER, QUICK, arm_name, arm_options
+from paperlib.errors import ProfileError, TunerError
+from paperlib.experiment.profiles import ARMS, PAPER, QUICK, Slice, arm_name, arm_options
 
 
 def test_every_arm_names_its_method_and_options_and_back():
@@ -26,6 +26,27 @@ def test_the_paper_profile_plans_the_equal_compute_rows(capsys):
     assert len(planned) == len(PAPER.datasets) * len(PAPER.seeds) * 8
     assert "results/paper/runs/mnist/bohb_equal_compute/seed2/search.ipynb" in planned
     assert QUICK.methods == PAPER.methods == tuple(ARMS)  # the quick reproduction has every row too
+
+
+def test_the_paper_slice_plans_three_paper_profile_runs_under_results_paper(capsys):
+    assert main(["plan", "--profile", "paper-slice"]) == 0
+    planned = capsys.readouterr().out.split("RUN_NOTEBOOKS := ")[1].split()
+    assert planned == [f"results/paper/runs/mnist/{row}/seed0/search.ipynb" for row in ("random", "mappo", "hyperband")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "paper-cut"}, "its name must be 'paper-slice'"),
+        ({"seeds": (7,)}, "seeds must be a non-empty subset of profile 'paper'"),
+        ({"methods": ()}, "methods must be a non-empty subset"),
+        ({"datasets": ("cifar10",)}, "datasets must be a non-empty subset"),
+    ],
+)
+def test_a_slice_outside_its_profile_is_refused(fields, message):
+    spec = {"name": "paper-slice", "profile": "paper", "datasets": ("mnist",), "methods": ("random",), "seeds": (0,)}
+    with pytest.raises(ProfileError, match=message):
+        Slice(**{**spec, **fields})
 
 
 def test_an_equal_compute_search_records_its_option_and_spends_its_episodes_in_full_budgets(tmp_path, data_root):

@@ -18,8 +18,13 @@ from paperlib.paths import ROOT
 NAME = "MANIFEST"
 SKIPPED_SUFFIXES = (".part.ipynb", ".tmp")
 """In-progress files (a notebook being executed, an atomic write) are never results."""
-SKIPPED_NAMES = {NAME, "plan.mk"}
-"""The manifest itself, and make's generated plan (not a result, ignored by git)."""
+SKIPPED_NAMES = {NAME}
+"""The manifest itself."""
+
+
+def _is_plan(name: str) -> bool:
+    """make's generated plan, ``plan-<profile or slice>.mk`` (not a result, ignored by git)."""
+    return name.startswith("plan") and name.endswith(".mk")
 
 
 def result_files(out: Path) -> list[str]:
@@ -29,7 +34,7 @@ def result_files(out: Path) -> list[str]:
         relative = path.relative_to(out)
         if not path.is_file() or any(part.startswith(".") for part in relative.parts):
             continue
-        if relative.name in SKIPPED_NAMES or relative.name.endswith(SKIPPED_SUFFIXES):
+        if relative.name in SKIPPED_NAMES or relative.name.endswith(SKIPPED_SUFFIXES) or _is_plan(relative.name):
             continue
         found.append(relative.as_posix())
     return sorted(found)

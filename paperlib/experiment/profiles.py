@@ -100,6 +100,54 @@ PAPER = Profile(
 PROFILES: dict[str, Profile] = {p.name: p for p in (SMOKE, QUICK, PAPER)}
 
 
+@dataclass(frozen=True)
+class Slice:
+    """A registered subset of one profile's searches, planned and committed on its own.
+
+    Its runs are the profile's runs (they record the profile, lie under ``results/<profile>/`` and count
+    towards the whole profile later); ``make reproduce PROFILE=<profile>-slice`` runs just these.
+    """
+
+    name: str
+    """Plan name, ``<profile>-slice`` (the Makefile derives the results folder from it)."""
+    profile: str
+    """The profile whose settings every run of the slice uses."""
+    datasets: tuple[str, ...]
+    """Datasets of the slice, a subset of the profile's."""
+    methods: tuple[str, ...]
+    """Rows of the slice (names of :data:`ARMS`), a subset of the profile's."""
+    seeds: tuple[int, ...]
+    """Search seeds of the slice, a subset of the profile's."""
+
+    def __post_init__(self) -> None:
+        if self.name != f"{self.profile}-slice":
+            raise ProfileError(f"slice {self.name!r}: its name must be {self.profile + '-slice'!r}")
+        whole = PROFILES[self.profile]
+        for what in ("datasets", "methods", "seeds"):
+            outside = [v for v in getattr(self, what) if v not in getattr(whole, what)]
+            if outside or not getattr(self, what):
+                raise ProfileError(
+                    f"slice {self.name!r}: {what} must be a non-empty subset of profile {self.profile!r}'s"
+                )
+
+
+PAPER_SLICE = Slice("paper-slice", "paper", datasets=("mnist",), methods=("random", "mappo", "hyperband"), seeds=(0,))
+"""The paper's scale, first run (docs/decisions.md#paper-slice): MNIST, search seed 0, and the rows that bound
+the time claim (random search, MAPPO, Hyperband as the paper ran it). About 10 CPU-hours on one core."""
+
+SLICES: dict[str, Slice] = {PAPER_SLICE.name: PAPER_SLICE}
+"""Registered slices by plan name."""
+
+
+def planned_searches(name: str) -> tuple[Profile, tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+    """What ``make reproduce PROFILE=name`` runs: the profile and its datasets, rows and seeds (a slice's subset)."""
+    if name in SLICES:
+        cut = SLICES[name]
+        return PROFILES[cut.profile], cut.datasets, cut.methods, cut.seeds
+    profile = get_profile(name)
+    return profile, profile.datasets, profile.methods, profile.seeds
+
+
 def get_profile(name: str) -> Profile:
     """The profile called ``name``, or read from ``name`` when it is a ``.json`` file of Profile fields.
 
