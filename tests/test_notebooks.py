@@ -115,6 +115,10 @@ def test_intro_and_search_notebooks_run_with_injected_parameters(tmp_path, data_
     assert [t["index"] for t in read_trials(run_dir)] == list(range(SMOKE.episodes))
     assert images(search) == 3  # best so far, configurations, time split
     assert list(elsewhere.iterdir()) == []
+    bars = [o for c in code_cells(search) for o in c.outputs if "13/13" in o.get("data", {}).get("text/plain", "")]
+    assert len(bars) == 1 and "\r" not in bars[0]["data"]["text/plain"]  # the bar's final line, no frames
+    frames = [o for c in code_cells(search) for o in c.outputs if "episode/s" in o.get("text", "")]
+    assert frames == []
 
 
 def test_mappo_notebook_takes_the_critic_and_the_repeat_option(tmp_path, data_root):
