@@ -3,9 +3,10 @@
 The steps, in order: check every input (before anything is written), load the data, take the run
 directory's lock, replay any evaluations an interrupted run already recorded, run the remaining
 episodes (each one line in ``trials.jsonl``; MAPPO's policy updates in ``updates.jsonl``), retrain
-the incumbent once at full budget and score it on the test set (docs/paper.md#reading-7), and mark
-``run.json`` complete. Search time counts the
-episodes only, final retraining excluded (docs/paper.md#reading-8).
+the incumbent once at full budget with the search seed and score it on the test set
+(docs/paper.md#reading-7), retrain it with the profile's R fresh seeds (``retrainings.jsonl``,
+docs/decisions.md#expected-accuracy), and mark ``run.json`` complete. Search time counts the
+episodes only, final retrainings excluded (docs/paper.md#reading-8).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from typing import Any
 import torch
 
 from paperlib.errors import ExecutorError, RecordError, SpaceError, TunerError, check_int
-from paperlib.experiment import provenance, repeats
+from paperlib.experiment import provenance, repeats, retraining
 from paperlib.experiment.executor import Inline
-from paperlib.experiment.profiles import Profile, get_profile
+from paperlib.experiment.profiles import Profile, check_search_seed, get_profile
 from paperlib.experiment.progress import SearchProgress
 from paperlib.experiment.records import RunDirectory
 from paperlib.experiment.task import DataSpec, TimedTrial, TrialTask
@@ -117,6 +118,7 @@ def make_experiment(
     check_dataset_name(dataset)
     chosen = get_profile(profile)
     check_int(seed, "seed", TunerError)
+    check_search_seed([seed], chosen.retrainings, TunerError)
     if not isinstance(kwargs.get("reuse_repeats", False), bool):
         raise TunerError(f"reuse_repeats must be True or False, got {kwargs['reuse_repeats']!r}")
     check_int(kwargs.get("episodes", chosen.episodes), "episodes", TunerError, minimum=1)
@@ -149,7 +151,9 @@ def run_experiment(
     with RunDirectory(experiment.out) as run_dir:
         previous = _check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
-            (progress or print)(f"{_label(experiment)} already complete: its records are read back, nothing is run")
+            if run_dir.read_retrained() is None:  # a run recorded before the retrainings: add them, nothing else
+                _retrain(experiment, run_dir, previous["best"], splits)
+            (progress or print)(f"{_label(experiment)} already complete: its records are read back")
             return previous
         records = run_dir.trials()
         tuner, summary = _open_or_resume(experiment, run_dir, previous, records, splits.sizes)
@@ -162,6 +166,8 @@ def run_experiment(
             bar.close()
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
         final = _test_incumbent(experiment, best, splits, bar)
+        bar.note(f"retraining the incumbent with {experiment.profile.retrainings} fresh seeds (expected accuracy)")
+        _retrain(experiment, run_dir, best, splits)
         summary.update(_summary(records, best, final), executor=executor.describe())
         summary.update(status="complete", finished_at=_now())
         if tuner.training_summary():
@@ -266,6 +272,12 @@ def _test_incumbent(
     """The incumbent retrained once at full budget and scored on the test set (docs/paper.md#reading-7)."""
     progress.note(f"retraining the incumbent (episode {best['index'] + 1}) at full budget for the test set")
     return run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
+
+
+def _retrain(experiment: Experiment, run_dir: RunDirectory, best: dict[str, Any], splits: Splits) -> None:
+    """The incumbent retrained with the profile's R fresh seeds (docs/decisions.md#expected-accuracy)."""
+    count, label = experiment.profile.retrainings, _label(experiment)
+    retraining.retrain_incumbent(run_dir, best, splits, experiment.recipe, count, label)
 
 
 def _label(experiment: Experiment) -> str:
