@@ -10,8 +10,8 @@ import pytest
 from paperlib.experiment.records import RecordError, atomic_write_text, write_json
 from paperlib.report import build_report, describe_run
 from paperlib.report.runs import convergence_curves, load_runs
-from paperlib.report.statistics import RULES
 from paperlib.report.tables import PAPER, table_rows
+from paperlib.report.verdicts import RULES
 
 LABELS = ["RS", "Anneal", "TPE", "Hyperband", "BOHB", "MAPPO"]
 
@@ -28,8 +28,10 @@ def make_run(
     status="complete",
     profile="smoke",
     episodes=13,
+    expected=None,
 ):
-    """A run directory as `paperlib.search` writes it, with only the fields the report reads."""
+    """A run directory as `paperlib.search` writes it, with only the fields the report reads; ``expected``: the
+    mean test accuracy of its retrainings (``retrainings.json``), None for a run recorded without them."""
     path = root / dataset / method / f"seed{seed}"
     trials = [
         {
@@ -62,6 +64,8 @@ def make_run(
             final={"status": "ok", "val_accuracy": 0.9, "test_accuracy": test_accuracy, "kappa": kappa, "seconds": 1.0},
         )
     write_json(path / "run.json", record)
+    if expected is not None:
+        write_json(path / "retrainings.json", {"retrainings": 2, "test_accuracy": {"mean": expected}})
     return path
 
 
@@ -173,7 +177,15 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     ]
     tables += [
         f"tables/{stem}.{ext}"
-        for stem in ("comparisons_mnist", "comparisons_fashion_mnist", "verdicts", "incumbents", "mappo_reuse")
+        for stem in (
+            "comparisons_mnist",
+            "comparisons_fashion_mnist",
+            "verdicts",
+            "verdict_details",
+            "incumbents",
+            "mappo_reuse",
+            "ablation_agents",
+        )
         for ext in ("csv", "md")
     ]
     figures = [
@@ -194,15 +206,16 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     assert rows[1]["test_accuracy_mean"] == "" and rows[1]["paper_test_accuracy"] == "0.9931"
     assert rows[0]["paper_search_minutes"] == "139.2"
     markdown = (out / "tables/table3_mnist.md").read_text()
-    assert f"| RS | 3 | 0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}] | 0.8800 [0.8800, 0.8800] |" in markdown
+    assert f"| RS | 3 |  | 0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}] | 0.8800 [0.8800, 0.8800] |" in markdown
     assert (
-        "| MAPPO | 1 | 0.9500 | 0.8800 | 0.7000 | 30.00 |  | 2.0 | 1.0 | 2.0 | 1.0 | 0.9942 | 0.9941 | 57.6 |"
+        "| MAPPO | 1 |  | 0.9500 | 0.8800 | 0.7000 | 30.00 |  | 2.0 | 1.0 | 2.0 | 1.0 | 0.9942 | 0.9941 | 57.6 |"
         in markdown
     )
     assert "wall time" in markdown and "searches running at once" in markdown
     assert f"0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}]" in (out / "tables/table3_mnist.tex").read_text()
     verdicts = (out / "tables/verdicts.md").read_text()
-    assert RULES["accuracy"] in verdicts and "no complete run of Anneal, TPE, Hyperband, BOHB" in verdicts
+    assert RULES in verdicts and "| not available | no complete run of Anneal, TPE, Hyperband, BOHB |" in verdicts
+    assert "| not available | no retrainings of MAPPO, RS, Anneal, TPE, Hyperband, BOHB;" in verdicts
     with open(out / "tables/table4_fashion_mnist.csv", newline="") as handle:
         assert all(row["seeds"] == "0" and row["test_accuracy_mean"] == "" for row in csv.DictReader(handle))
     for name in figures:

@@ -57,7 +57,7 @@ def test_equivalent_when_every_90_interval_lies_inside_the_margin():
     verdict = accuracy_verdict(MAPPO, baselines(TIGHT_ZERO))
     assert verdict.verdict == EQUIVALENT and "inside ±0.005" in verdict.note
     for j in verdict.judged:
-        assert -0.005 < j.equivalence.low and j.equivalence.high < 0.005 and j.side == 0
+        assert j.equivalence.low > -0.005 and j.equivalence.high < 0.005 and j.side == 0
     # the same differences scaled up tenfold leave the margin: too noisy to tell
     wider = accuracy_verdict(MAPPO, baselines(tuple(10 * d for d in TIGHT_ZERO)))
     assert wider.verdict == INCONCLUSIVE
@@ -89,7 +89,7 @@ def test_holm_matches_statsmodels_and_its_intervals_match_its_rejections():
         for j in judged:
             if j.side:  # a rejected baseline's adjusted interval excludes 0, on its side
                 assert (j.adjusted.low > 0) if j.side > 0 else (j.adjusted.high < 0)
-            assert (j.tost_p < 0.05) == (-0.005 < j.equivalence.low and j.equivalence.high < 0.005)
+            assert (j.tost_p < 0.05) == (j.equivalence.low > -0.005 and j.equivalence.high < 0.005)
         ranked = sorted(judged, key=lambda j: j.rank)
         stop = next((j.rank for j in ranked if not j.side), 5)
         for k, j in enumerate(ranked, 1):  # the rank-k interval has coverage 1 - 0.05 / (6 - k), up to Holm's stop
