@@ -66,6 +66,7 @@ $(OUT)/runs/%/search.ipynb: | $(INSTALLED)
 	  $(if $(findstring _equal_compute,$(word 2,$(subst /, ,$*))),-p equal_compute True) \
 	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(PROFILE) -p run_dir $(@D) \
 	  $(if $(SCHEDULER),-p scheduler $(SCHEDULER))
+	$(PY) -m paperlib relink $(@D)/search.part.ipynb
 	mv $(@D)/search.part.ipynb $@
 
 # The incumbent's retrainings with fresh seeds (docs/decisions.md#expected-accuracy): a new search records
@@ -78,6 +79,7 @@ $(OUT)/runs/%/retrainings.json: | $(OUT)/runs/%/search.ipynb
 $(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(PROFILE)
+	$(PY) -m paperlib relink $@.part.ipynb
 	mv $@.part.ipynb $@
 
 # Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/. Executed only
@@ -86,7 +88,8 @@ $(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 $(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) $(RUN_RETRAININGS) | $(INSTALLED)
 	@if $(MANIFEST) --check >/dev/null 2>&1; then echo "$(OUT): every result as in its MANIFEST"; touch $@; else \
 	  set -x; $(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
-	    -p profile $(PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && mv $@.part.ipynb $@; fi
+	    -p profile $(PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && \
+	    $(PY) -m paperlib relink $@.part.ipynb && mv $@.part.ipynb $@; fi
 
 ifneq ($(WORKERS),)
 # One pool for the whole reproduction: start it, run every search at once on it, stop it (resume as ever).

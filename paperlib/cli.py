@@ -17,8 +17,10 @@ from paperlib.bench.cli import add_bench_parser, run_bench_command
 from paperlib.errors import ExecutorError, PaperlibError, SpaceError, TunerError
 from paperlib.experiment.executor import check_pool, open_executor
 from paperlib.experiment.profiles import PROFILES
+from paperlib.experiment.retraining import add_retrain_parser, run_retrain_command
 from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
+from paperlib.report.notebook import add_relink_parser, run_relink_command
 from paperlib.tuners.base import METHODS
 
 
@@ -106,18 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--out", required=True, help="run directory (trials.jsonl, run.json); rerun to resume")
     _add_pool(search)
 
-    retrain = commands.add_parser(
-        "retrain",
-        help="add the incumbent's retrainings with fresh seeds to complete runs that lack them (no trial is touched)",
-    )
-    retrain.add_argument(
-        "--out", required=True, help="a run directory, or a folder searched recursively for complete runs"
-    )
-    retrain.add_argument(
-        "--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/ in the project)"
-    )
-    retrain.add_argument("--device", default="auto", help=DEVICE_HELP)
-    retrain.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
+    add_retrain_parser(commands, DEVICE_HELP)
 
     pool = commands.add_parser(
         "pool",
@@ -154,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--runs", required=True, help="folder searched recursively for run directories")
     report.add_argument("--out", required=True, help="folder for tables/ and figures/")
 
+    add_relink_parser(commands)
+
     manifest = commands.add_parser("manifest", help="write (or --check) the MANIFEST of a results folder")
     manifest.add_argument("--out", required=True, help="the results folder, e.g. results/quick")
     manifest.add_argument("--check", action="store_true", help="verify the MANIFEST instead of writing it")
@@ -169,13 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "search":
             return _search(args)
         commands = {
-            "retrain": _retrain,
+            "retrain": run_retrain_command,
             "trial": _trial,
             "data": _data,
             "plan": _plan,
             "report": _report,
             "bench": run_bench_command,
             "manifest": _manifest,
+            "relink": run_relink_command,
             "pool": _pool,
         }
         return commands[args.command](args)
@@ -213,14 +207,6 @@ def _search(args: argparse.Namespace) -> int:
     )
     with open_executor(args.workers, args.scheduler, args.trials_per_worker, _gpus(experiment.device, pool)) as pooled:
         run_experiment(experiment, executor=pooled)
-    return 0
-
-
-def _retrain(args: argparse.Namespace) -> int:
-    from paperlib.experiment.retraining import retrain_all
-
-    resolve_device(args.device)  # an unknown device is refused before any work
-    retrain_all(Path(args.out), paths.data_dir(args.data_dir), device=args.device, download=not args.no_download)
     return 0
 
 

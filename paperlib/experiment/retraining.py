@@ -9,6 +9,7 @@ there. A committed run gets them through :func:`retrain_run` without a trial bei
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -70,6 +71,13 @@ def retrain_incumbent(
     summary = summarize(done, best)
     run_dir.write_retrained(summary)
     return summary
+
+
+def retrain_experiment(
+    experiment: Any, run_dir: RunDirectory, best: dict[str, Any], splits: Splits, label: str
+) -> None:
+    """:func:`retrain_incumbent` with a search's recipe and its profile's R (``paperlib.experiment.run``)."""
+    retrain_incumbent(run_dir, best, splits, experiment.recipe, experiment.profile.retrainings, label)
 
 
 def summarize(records: list[dict[str, Any]], best: dict[str, Any]) -> dict[str, Any]:
@@ -148,3 +156,28 @@ def retrain_all(root: Path, data_dir: Path, **options: Any) -> list[dict[str, An
     if not runs:
         raise RecordError(f"no complete run under {root}")
     return [retrain_run(p, data_dir, **options) for p in runs]
+
+
+def add_retrain_parser(commands: Any, device_help: str) -> None:
+    """``python -m paperlib retrain``: the retrainings added to complete runs that lack them."""
+    retrain = commands.add_parser(
+        "retrain",
+        help="add the incumbent's retrainings with fresh seeds to complete runs that lack them (no trial is touched)",
+    )
+    retrain.add_argument(
+        "--out", required=True, help="a run directory, or a folder searched recursively for complete runs"
+    )
+    retrain.add_argument(
+        "--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/ in the project)"
+    )
+    retrain.add_argument("--device", default="auto", help=device_help)
+    retrain.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
+
+
+def run_retrain_command(args: argparse.Namespace) -> int:
+    from paperlib import paths
+    from paperlib.lenet.device import resolve_device
+
+    resolve_device(args.device)  # an unknown device is refused before any work
+    retrain_all(Path(args.out), paths.data_dir(args.data_dir), device=args.device, download=not args.no_download)
+    return 0

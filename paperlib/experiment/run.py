@@ -1,12 +1,11 @@
 """One experiment: a (method, dataset, profile, seed) search on LeNet, recorded in a run directory.
 
-The steps, in order: check every input (before anything is written), load the data, take the run
-directory's lock, replay any evaluations an interrupted run already recorded, run the remaining
-episodes (each one line in ``trials.jsonl``; MAPPO's policy updates in ``updates.jsonl``), retrain
-the incumbent once at full budget with the search seed and score it on the test set
-(docs/paper.md#reading-7), retrain it with the profile's R fresh seeds (``retrainings.jsonl``,
-docs/decisions.md#expected-accuracy), and mark ``run.json`` complete. Search time counts the
-episodes only, final retrainings excluded (docs/paper.md#reading-8).
+The steps: check every input (before anything is written), load the data, take the run directory's lock,
+replay what an interrupted run recorded, run the remaining episodes (``trials.jsonl``; MAPPO's updates in
+``updates.jsonl``), retrain the incumbent at full budget with the search seed for the test set
+(docs/paper.md#reading-7) and with the profile's R fresh seeds (``retrainings.jsonl``,
+docs/decisions.md#expected-accuracy), mark ``run.json`` complete. Search time excludes the retrainings
+(docs/paper.md#reading-8).
 """
 
 from __future__ import annotations
@@ -152,7 +151,7 @@ def run_experiment(
         previous = _check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
             if run_dir.read_retrained() is None:  # a run recorded before the retrainings: add them, nothing else
-                _retrain(experiment, run_dir, previous["best"], splits)
+                retraining.retrain_experiment(experiment, run_dir, previous["best"], splits, _label(experiment))
             (progress or print)(f"{_label(experiment)} already complete: its records are read back")
             return previous
         records = run_dir.trials()
@@ -167,7 +166,7 @@ def run_experiment(
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
         final = _test_incumbent(experiment, best, splits, bar)
         bar.note(f"retraining the incumbent with {experiment.profile.retrainings} fresh seeds (expected accuracy)")
-        _retrain(experiment, run_dir, best, splits)
+        retraining.retrain_experiment(experiment, run_dir, best, splits, _label(experiment))
         summary.update(_summary(records, best, final), executor=executor.describe())
         summary.update(status="complete", finished_at=_now())
         if tuner.training_summary():
@@ -272,12 +271,6 @@ def _test_incumbent(
     """The incumbent retrained once at full budget and scored on the test set (docs/paper.md#reading-7)."""
     progress.note(f"retraining the incumbent (episode {best['index'] + 1}) at full budget for the test set")
     return run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
-
-
-def _retrain(experiment: Experiment, run_dir: RunDirectory, best: dict[str, Any], splits: Splits) -> None:
-    """The incumbent retrained with the profile's R fresh seeds (docs/decisions.md#expected-accuracy)."""
-    count, label = experiment.profile.retrainings, _label(experiment)
-    retraining.retrain_incumbent(run_dir, best, splits, experiment.recipe, count, label)
 
 
 def _label(experiment: Experiment) -> str:
