@@ -48,7 +48,7 @@ test: $(INSTALLED) data
 	$(PY) -m pytest -q
 
 # The reproduction plan (which runs a profile has) is generated from paperlib/experiment/profiles.py.
-$(OUT)/plan-$(PROFILE).mk: paperlib/experiment/profiles.py $(INSTALLED)
+$(OUT)/plan-$(PROFILE).mk: paperlib/experiment/profiles.py paperlib/cli.py $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PY) -m paperlib plan --profile $(PROFILE) --out $(OUT) > $@.tmp && mv $@.tmp $@
 ifneq ($(filter reproduce reproduce-all,$(MAKECMDGOALS)),)
@@ -69,21 +69,30 @@ $(OUT)/runs/%/search.ipynb: | $(INSTALLED)
 	  $(if $(findstring _equal_compute,$(word 2,$(subst /, ,$*))),-p equal_compute True) \
 	  -p seed $(patsubst seed%,%,$(word 3,$(subst /, ,$*))) -p profile $(RUN_PROFILE) -p run_dir $(@D) \
 	  $(if $(SCHEDULER),-p scheduler $(SCHEDULER))
+	$(PY) -m paperlib relink $(@D)/search.part.ipynb
 	mv $(@D)/search.part.ipynb $@
+
+# The incumbent's retrainings with fresh seeds (docs/decisions.md#expected-accuracy): a new search records
+# them itself; a run recorded before them gets them added, its other files untouched. retrainings.json is
+# written once all are there, so an interrupted retraining is resumed (retrainings.jsonl) by the next make.
+$(OUT)/runs/%/retrainings.json: | $(OUT)/runs/%/search.ipynb
+	$(PY) -m paperlib retrain --out $(@D) --data-dir $(DATA)
 
 # The intro notebook (data, LeNet, one trial) executed with the profile's data sizes: writes nothing else.
 $(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 	@mkdir -p $(@D)
 	$(PAPERMILL) notebooks/01_data_and_lenet.ipynb $@.part.ipynb -p profile $(RUN_PROFILE)
+	$(PY) -m paperlib relink $@.part.ipynb
 	mv $@.part.ipynb $@
 
 # Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/. Executed only
 # when the MANIFEST does not verify (a run was added or changed): file times alone cannot tell, since
 # a fresh clone gives every file the time of the checkout.
-$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) | $(INSTALLED)
+$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) $(RUN_RETRAININGS) | $(INSTALLED)
 	@if $(MANIFEST) --check >/dev/null 2>&1; then echo "$(OUT): every result as in its MANIFEST"; touch $@; else \
 	  set -x; $(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
-	    -p profile $(RUN_PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && mv $@.part.ipynb $@; fi
+	    -p profile $(RUN_PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && \
+	    $(PY) -m paperlib relink $@.part.ipynb && mv $@.part.ipynb $@; fi
 
 ifneq ($(WORKERS),)
 # One pool for the whole reproduction: start it, run every search at once on it, stop it (resume as ever).
@@ -116,13 +125,18 @@ html: $(EXECUTED:.ipynb=.html)
 $(OUT)/%.html: $(OUT)/%.ipynb | $(INSTALLED)
 	$(PY) -m jupyter nbconvert --to html --log-level WARN $<
 
-# The agent-count ablation on MNIST, seed 0 (docs/paper.md#reading-3): one agent per hyperparameter,
-# and a single agent (plain PPO). Kept out of the tables; a complete run is only read back.
-ABLATIONS := $(foreach agents,per_hyperparameter single,$(OUT)/ablations/mnist/mappo_$(agents)/seed0)
+# The agent-count ablation (docs/paper.md#reading-3, docs/decisions.md#ablation-table): one agent per
+# hyperparameter, and a single agent (plain PPO), both datasets, seeds ABLATION_SEEDS; the reference is the
+# reproduction's MAPPO rows (one agent per layer). Tabled apart (tables/ablation_agents); a complete run is
+# only read back, and gets its retrainings added if it lacks them.
+ABLATION_SEEDS ?= 0 1 2 3 4
+ABLATIONS := $(foreach d,mnist fashion_mnist,$(foreach agents,per_hyperparameter single,$(foreach s,$(ABLATION_SEEDS),\
+  $(OUT)/ablations/$(d)/mappo_$(agents)/seed$(s))))
 .PHONY: $(ABLATIONS)
 $(ABLATIONS): | $(INSTALLED) data
-	$(PY) -m paperlib search --method mappo --agents $(patsubst mappo_%,%,$(notdir $(@D))) --dataset mnist \
-	  --profile $(PROFILE) --seed 0 --data-dir $(DATA) --out $@
+	$(PY) -m paperlib search --method mappo --agents $(patsubst mappo_%,%,$(notdir $(@D))) \
+	  --dataset $(notdir $(patsubst %/,%,$(dir $(@D)))) --profile $(PROFILE) \
+	  --seed $(patsubst seed%,%,$(notdir $@)) --data-dir $(DATA) --out $@
 ablation: $(ABLATIONS)
 	$(MANIFEST) --command "make ablation PROFILE=$(PROFILE)"
 

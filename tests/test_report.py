@@ -3,6 +3,7 @@
 import csv
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -10,8 +11,8 @@ import pytest
 from paperlib.experiment.records import RecordError, atomic_write_text, write_json
 from paperlib.report import build_report, describe_run
 from paperlib.report.runs import convergence_curves, load_runs
-from paperlib.report.statistics import RULES
 from paperlib.report.tables import PAPER, table_rows
+from paperlib.report.verdicts import RULES
 
 LABELS = ["RS", "Anneal", "TPE", "Hyperband", "BOHB", "MAPPO"]
 
@@ -28,8 +29,10 @@ def make_run(
     status="complete",
     profile="smoke",
     episodes=13,
+    expected=None,
 ):
-    """A run directory as `paperlib.search` writes it, with only the fields the report reads."""
+    """A run directory as `paperlib.search` writes it, with only the fields the report reads; ``expected``: the
+    mean test accuracy of its retrainings (``retrainings.json``), None for a run recorded without them."""
     path = root / dataset / method / f"seed{seed}"
     trials = [
         {
@@ -62,6 +65,8 @@ def make_run(
             final={"status": "ok", "val_accuracy": 0.9, "test_accuracy": test_accuracy, "kappa": kappa, "seconds": 1.0},
         )
     write_json(path / "run.json", record)
+    if expected is not None:
+        write_json(path / "retrainings.json", {"retrainings": 2, "test_accuracy": {"mean": expected}})
     return path
 
 
@@ -173,7 +178,15 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     ]
     tables += [
         f"tables/{stem}.{ext}"
-        for stem in ("comparisons_mnist", "comparisons_fashion_mnist", "verdicts", "incumbents", "mappo_reuse")
+        for stem in (
+            "comparisons_mnist",
+            "comparisons_fashion_mnist",
+            "verdicts",
+            "verdict_details",
+            "incumbents",
+            "mappo_reuse",
+            "ablation_agents",
+        )
         for ext in ("csv", "md")
     ]
     figures = [
@@ -194,15 +207,16 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
     assert rows[1]["test_accuracy_mean"] == "" and rows[1]["paper_test_accuracy"] == "0.9931"
     assert rows[0]["paper_search_minutes"] == "139.2"
     markdown = (out / "tables/table3_mnist.md").read_text()
-    assert f"| RS | 3 | 0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}] | 0.8800 [0.8800, 0.8800] |" in markdown
+    assert f"| RS | 3 |  | 0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}] | 0.8800 [0.8800, 0.8800] |" in markdown
     assert (
-        "| MAPPO | 1 | 0.9500 | 0.8800 | 0.7000 | 30.00 |  | 2.0 | 1.0 | 2.0 | 1.0 | 0.9942 | 0.9941 | 57.6 |"
+        "| MAPPO | 1 |  | 0.9500 | 0.8800 | 0.7000 | 30.00 |  | 2.0 | 1.0 | 2.0 | 1.0 | 0.9942 | 0.9941 | 57.6 |"
         in markdown
     )
     assert "wall time" in markdown and "searches running at once" in markdown
     assert f"0.9300 [{0.93 - half:.4f}, {0.93 + half:.4f}]" in (out / "tables/table3_mnist.tex").read_text()
     verdicts = (out / "tables/verdicts.md").read_text()
-    assert RULES["accuracy"] in verdicts and "no complete run of Anneal, TPE, Hyperband, BOHB" in verdicts
+    assert RULES in verdicts and "| not available | no complete run of Anneal, TPE, Hyperband, BOHB |" in verdicts
+    assert "| not available | no retrainings of MAPPO, RS, Anneal, TPE, Hyperband, BOHB;" in verdicts
     with open(out / "tables/table4_fashion_mnist.csv", newline="") as handle:
         assert all(row["seeds"] == "0" and row["test_accuracy_mean"] == "" for row in csv.DictReader(handle))
     for name in figures:
@@ -225,3 +239,48 @@ def test_ablation_runs_are_not_averaged_into_the_papers_rows(tmp_path):
     rows = table_rows(load_runs(tmp_path, said.append), "mnist")
     assert rows[-1]["seeds"] == 1 and rows[-1]["test_accuracy"].mean == pytest.approx(0.95)
     assert any("ablation" in line and "single" in line for line in said)
+
+
+def test_describe_run_shows_the_expected_accuracy_when_retrained(tmp_path):
+    make_run(tmp_path, "mnist", "tpe", 0, test_accuracy=0.9512, kappa=0.9458)
+    retrained = {"seeds": [1000, 1001], "test_accuracy": {"mean": 0.95, "sd": 0.01, "min": 0.94, "max": 0.96}}
+    text = describe_run(load_runs(tmp_path)[0].record, retrained)
+    assert "| expected test accuracy | 0.9500 over 2 retrainings, seeds 1000-1001, sd 0.0100, from 0.9400" in text
+
+
+def test_the_profile_note_comes_from_the_run_record():
+    from paperlib.report.notebook import profile_note
+
+    recorded = {"profile": "quick", "seed": 3, "profile_settings": {"train_size": 3000, "epochs": 2, "episodes": 50}}
+    note = profile_note(recorded)
+    assert note.startswith("This search (seed 3) ran with the `quick` profile as its `run.json` records it")
+    assert "2 epoch(s) on 3,000 training images, 50 episodes" in note and "seeds per row" not in note
+    assert "6,000 training images, 200 episodes" in profile_note("quick")  # by name: today's profile
+    assert "not one of the project's" in profile_note({"profile": "mine.json", "seed": 0, "profile_settings": {}})
+
+
+def test_executed_notebooks_links_resolve_from_where_they_lie(tmp_path, capsys):
+    import nbformat
+
+    from paperlib import paths
+    from paperlib.cli import main
+    from paperlib.report.notebook import rebase_links
+
+    where = paths.RESULTS / "quick" / "runs" / "mnist" / "tpe" / "seed3"
+    text = "[r7](../docs/paper.md#reading-7), [web](https://optuna.org), [here](#verdicts), [d](../docs/decisions.md)"
+    assert rebase_links(text, paths.NOTEBOOKS, where) == (
+        "[r7](../../../../../../docs/paper.md#reading-7), [web](https://optuna.org), [here](#verdicts), "
+        "[d](../../../../../../docs/decisions.md)"
+    )
+    source = nbformat.read(paths.NOTEBOOKS / "03_baselines.ipynb", as_version=4)
+    executed = tmp_path / "deep" / "er" / "search.ipynb"
+    executed.parent.mkdir(parents=True)
+    nbformat.write(source, executed)
+    assert main(["relink", str(executed)]) == 0 and main(["relink", str(executed)]) == 0
+    assert capsys.readouterr().out.count("already rebased") == 1  # once only
+    relinked = nbformat.read(executed, as_version=4)
+    targets = [t for c in relinked.cells if c.cell_type == "markdown" for t in re.findall(r"\]\(([^)\s]+)\)", c.source)]
+    local = [t.partition("#")[0] for t in targets if "://" not in t and not t.startswith("#")]
+    assert local and all((executed.parent / t).resolve().is_file() for t in local)
+    assert main(["relink", str(tmp_path / "none.ipynb")]) == 2
+    assert "is not a notebook file" in capsys.readouterr().err

@@ -1,18 +1,13 @@
-"""Seed-level intervals, paired comparisons and the verdict rules, against hand-computed cases."""
+"""Seed-level intervals, paired comparisons and their power, against hand-computed cases (the verdicts:
+tests/test_verdicts.py)."""
 
 import math
 
+import numpy as np
 import pytest
+from scipy import stats
 
-from paperlib.report.statistics import (
-    INCONCLUSIVE,
-    NOT_REPRODUCED,
-    REPRODUCED,
-    accuracy_verdict,
-    halving_verdict,
-    paired,
-    t_interval,
-)
+from paperlib.report.statistics import paired, power, t_interval
 
 
 def test_t_interval_matches_the_textbook_formula():
@@ -41,26 +36,21 @@ def test_paired_comparison_pairs_by_seed_and_reports_wilcoxon():
     assert times.ratio.mean == pytest.approx(0.5) and times.ratio.low == pytest.approx(0.5)
 
 
-def comparisons(differences_by_baseline):
-    return [
-        paired({s: d for s, d in enumerate(diffs)}, {s: 0.0 for s in range(len(diffs))}, name)
-        for name, diffs in differences_by_baseline.items()
-    ]
+def _power(effect, n):
+    """Two-sided one-sample t test at 0.05: the noncentral t by hand (scipy), not statsmodels."""
+    critical = stats.t.ppf(0.975, n - 1)
+    shift = effect * math.sqrt(n)
+    return stats.nct.sf(critical, n - 1, shift) + stats.nct.cdf(-critical, n - 1, shift)
 
 
-def test_accuracy_verdicts():
-    clear = comparisons({"random": [0.01, 0.012, 0.011, 0.013, 0.01], "tpe": [0.02, 0.021, 0.019, 0.02, 0.022]})
-    assert accuracy_verdict({"mappo": 0.97, "random": 0.96, "tpe": 0.95}, clear) == REPRODUCED
-    noisy = comparisons({"random": [0.01, -0.01, 0.02, -0.015, 0.005]})
-    assert accuracy_verdict({"mappo": 0.97, "random": 0.968}, noisy) == INCONCLUSIVE
-    worse = comparisons({"random": [-0.01, -0.012, -0.011, -0.013, -0.01]})
-    assert accuracy_verdict({"mappo": 0.95, "random": 0.96}, worse) == NOT_REPRODUCED
-
-
-def test_halving_verdicts():
-    def ratios(values):
-        return [paired(dict(enumerate(values)), dict.fromkeys(range(len(values)), 1.0), "random", log_ratio=True)]
-
-    assert halving_verdict(ratios([0.45, 0.5, 0.55, 0.48, 0.52])) == REPRODUCED
-    assert halving_verdict(ratios([0.95, 1.0, 1.05, 0.98, 1.02])) == NOT_REPRODUCED
-    assert halving_verdict(ratios([0.4, 1.0, 0.6, 0.9, 0.5])) == INCONCLUSIVE
+def test_power_gives_the_detectable_difference_and_the_seeds_for_delta():
+    differences = [0.004, -0.006, 0.001, 0.009, -0.003]
+    spread = np.std(differences, ddof=1)
+    detectable, seeds = power(differences)
+    assert _power(detectable / spread, 5) == pytest.approx(0.80, abs=1e-4)  # 80% power at 5 seeds
+    assert _power(0.005 / spread, seeds) >= 0.80 > _power(0.005 / spread, seeds - 1)  # the fewest seeds for 0.005
+    tight, few = power([0.01, 0.0100001, 0.0099999])  # spread 1e-7: two seeds detect 0.005
+    assert few == 2 and _power(tight / 1e-7, 3) == pytest.approx(0.80, abs=1e-4)
+    assert power([0.01]) == (None, None) and power([0.002, 0.002]) == (None, None)
+    comparison = paired({s: d for s, d in enumerate(differences)}, dict.fromkeys(range(5), 0.0), "random")
+    assert comparison.power == (pytest.approx(detectable), seeds)

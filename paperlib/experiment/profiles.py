@@ -12,6 +12,26 @@ from paperlib.tuners.base import METHODS
 
 EQUAL_COMPUTE = {"equal_compute": True}
 """Hyperband's and BOHB's option for as many full-budget equivalents as the others (docs/decisions.md#hyperband-iterations)."""
+FIRST_RETRAINING_SEED = 1000
+"""Training seeds of the incumbent's retrainings start here, the same for every search, and never a search seed
+(docs/decisions.md#expected-accuracy)."""
+
+
+def retraining_seeds(count: int) -> tuple[int, ...]:
+    """The first ``count`` retraining seeds."""
+    return tuple(range(FIRST_RETRAINING_SEED, FIRST_RETRAINING_SEED + count))
+
+
+def check_search_seed(seeds: Any, retrainings: int, error: type[Exception]) -> None:
+    """Refuse a search seed that is also a retraining seed: a retraining would repeat one of the search's trials."""
+    clash = sorted(set(seeds) & set(retraining_seeds(retrainings)))
+    if clash:
+        raise error(
+            f"search seed {clash[0]} is one of the retraining seeds {FIRST_RETRAINING_SEED}-"
+            f"{FIRST_RETRAINING_SEED + retrainings - 1}; choose another seed"
+        )
+
+
 ARMS: dict[str, tuple[str, dict[str, Any]]] = {
     **{method: (method, {}) for method in METHODS},
     "hyperband_equal_compute": ("hyperband", EQUAL_COMPUTE),
@@ -42,6 +62,8 @@ class Profile:
     """Datasets reproduced (Tables 3 and 4)."""
     methods: tuple[str, ...] = ("random", "anneal", "tpe", "hyperband", "bohb", "mappo")
     """Rows reproduced (names of :data:`ARMS`), in the order of the paper's tables."""
+    retrainings: int = 10
+    """R: fresh training seeds the incumbent is retrained with for its expected test accuracy (docs/decisions.md#expected-accuracy)."""
 
     def __post_init__(self) -> None:
         what = f"profile {self.name!r}:"
@@ -54,6 +76,8 @@ class Profile:
             raise ProfileError(f"{what} seeds must be a non-empty tuple of integers, got {self.seeds!r}")
         for seed in self.seeds:
             check_int(seed, f"{what} seed", ProfileError)
+        check_int(self.retrainings, f"{what} retrainings", ProfileError, minimum=1)
+        check_search_seed(self.seeds, self.retrainings, ProfileError)
         from paperlib.lenet.data import DATASETS  # local: data imports torch, profiles must stay light
 
         for value, known, what in ((self.datasets, DATASETS, "dataset"), (self.methods, ARMS, "method")):
@@ -63,15 +87,22 @@ class Profile:
                     f"profile {self.name!r}: unknown {what} {unknown[0] if unknown else None!r}; choose from {list(known)}"
                 )
 
+    @property
+    def retraining_seeds(self) -> tuple[int, ...]:
+        """The training seeds of the incumbent's R retrainings: 1000, 1001, ..."""
+        return retraining_seeds(self.retrainings)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, for run records."""
         return asdict(self)
 
 
-SMOKE = Profile("smoke", train_size=1000, val_size=500, test_size=1000, epochs=1, episodes=13, seeds=(0,))
+SMOKE = Profile(
+    "smoke", train_size=1000, val_size=500, test_size=1000, epochs=1, episodes=13, seeds=(0,), retrainings=2
+)
 """Seconds per search: for tests and CI. Numbers it produces mean nothing. 13 episodes is the
 smallest Hyperband run at eta 3 (one bracket: 9 + 3 + 1); MAPPO samples but does not reach its first
-update (20 episodes), which the tests exercise separately."""
+update (20 episodes), which the tests exercise separately. Two retrainings keep the tests fast."""
 
 QUICK = Profile(
     "quick",

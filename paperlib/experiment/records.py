@@ -3,7 +3,9 @@
 A run directory holds ``trials.jsonl`` (append-only, one line per evaluation, each flushed and
 fsynced), ``run.json`` (settings and summary, replaced atomically), ``search.log`` (the search's
 progress lines, for people), for a method that learns (MAPPO) ``updates.jsonl`` (one line per policy
-update, replaced atomically) and ``.lock`` while a process owns it. Every whole-file write goes to a
+update, replaced atomically), once the search is done ``retrainings.jsonl`` (the incumbent retrained with
+fresh training seeds, one line each, appended like the trials) and ``retrainings.json`` (their mean, written
+once all are there), and ``.lock`` while a process owns it. Every whole-file write goes to a
 temporary file that is renamed into place, so no reader
 ever sees half a file; a torn last line of ``trials.jsonl`` (the writer died mid-line) is dropped
 when the run is read back.
@@ -23,6 +25,8 @@ from typing import Any
 from paperlib.errors import RecordError
 
 TRIALS, RUN, UPDATES, LOG, LOCK = "trials.jsonl", "run.json", "updates.jsonl", "search.log", ".lock"
+RETRAININGS, RETRAINED = "retrainings.jsonl", "retrainings.json"
+"""The incumbent's retrainings with fresh seeds, one line each; their summary (docs/decisions.md#expected-accuracy)."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -79,6 +83,22 @@ def read_updates(run_dir: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def read_retrainings(run_dir: Path) -> list[dict[str, Any]]:
+    """The complete lines of ``retrainings.jsonl`` (none before the first); a torn last line is left out."""
+    path = Path(run_dir) / RETRAININGS
+    lines = path.read_bytes().split(b"\n") if path.exists() else [b""]
+    try:
+        return [json.loads(line) for line in lines[:-1]]  # the part after the last newline is never complete
+    except json.JSONDecodeError:
+        raise RecordError(f"{path}: a line is corrupt (not a torn last line); delete the file to retrain") from None
+
+
+def read_retrained(run_dir: Path) -> dict[str, Any] | None:
+    """``retrainings.json`` (the retrainings' summary), or None before all of them are recorded."""
+    path = Path(run_dir) / RETRAINED
+    return read_json(path) if path.exists() else None
 
 
 class RunDirectory:
@@ -151,6 +171,30 @@ class RunDirectory:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
+
+    def retrainings(self) -> list[dict[str, Any]]:
+        """The recorded retrainings; a torn last line is dropped from the file as well, so appends stay clean."""
+        records = read_retrainings(self.path)
+        path = self.path / RETRAININGS
+        complete = b"".join(json.dumps(r).encode() + b"\n" for r in records)
+        if path.exists() and path.read_bytes() != complete:
+            atomic_write_bytes(path, complete)
+        return records
+
+    def append_retraining(self, record: dict[str, Any]) -> None:
+        """Append one retraining as one line, flushed and fsynced before returning."""
+        with open(self.path / RETRAININGS, "ab") as handle:
+            handle.write(json.dumps(record).encode("utf-8") + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def read_retrained(self) -> dict[str, Any] | None:
+        """``retrainings.json``, or None before all the retrainings are recorded."""
+        return read_retrained(self.path)
+
+    def write_retrained(self, summary: dict[str, Any]) -> None:
+        """Write ``retrainings.json`` atomically: all the retrainings are recorded."""
+        write_json(self.path / RETRAINED, summary)
 
     def write_updates(self, updates: list[dict[str, Any]]) -> None:
         """Replace ``updates.jsonl`` atomically with ``updates``, one line each (a resumed run recomputes them by replay)."""

@@ -1,11 +1,11 @@
 """One experiment: a (method, dataset, profile, seed) search on LeNet, recorded in a run directory.
 
-The steps, in order: check every input (before anything is written), load the data, take the run
-directory's lock, replay any evaluations an interrupted run already recorded, run the remaining
-episodes (each one line in ``trials.jsonl``; MAPPO's policy updates in ``updates.jsonl``), retrain
-the incumbent once at full budget and score it on the test set (docs/paper.md#reading-7), and mark
-``run.json`` complete. Search time counts the
-episodes only, final retraining excluded (docs/paper.md#reading-8).
+The steps: check every input (before anything is written), load the data, take the run directory's lock,
+replay what an interrupted run recorded, run the remaining episodes (``trials.jsonl``; MAPPO's updates in
+``updates.jsonl``), retrain the incumbent at full budget with the search seed for the test set
+(docs/paper.md#reading-7) and with the profile's R fresh seeds (``retrainings.jsonl``,
+docs/decisions.md#expected-accuracy), mark ``run.json`` complete. Search time excludes the retrainings
+(docs/paper.md#reading-8).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 import torch
 
 from paperlib.errors import ExecutorError, RecordError, SpaceError, TunerError, check_int
-from paperlib.experiment import provenance, repeats
+from paperlib.experiment import provenance, repeats, retraining
 from paperlib.experiment.executor import Inline
-from paperlib.experiment.profiles import Profile, get_profile
+from paperlib.experiment.profiles import Profile, check_search_seed, get_profile
 from paperlib.experiment.progress import SearchProgress
 from paperlib.experiment.records import RunDirectory
 from paperlib.experiment.task import DataSpec, TimedTrial, TrialTask
@@ -117,6 +117,7 @@ def make_experiment(
     check_dataset_name(dataset)
     chosen = get_profile(profile)
     check_int(seed, "seed", TunerError)
+    check_search_seed([seed], chosen.retrainings, TunerError)
     if not isinstance(kwargs.get("reuse_repeats", False), bool):
         raise TunerError(f"reuse_repeats must be True or False, got {kwargs['reuse_repeats']!r}")
     check_int(kwargs.get("episodes", chosen.episodes), "episodes", TunerError, minimum=1)
@@ -149,7 +150,9 @@ def run_experiment(
     with RunDirectory(experiment.out) as run_dir:
         previous = _check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
-            (progress or print)(f"{_label(experiment)} already complete: its records are read back, nothing is run")
+            if run_dir.read_retrained() is None:  # a run recorded before the retrainings: add them, nothing else
+                retraining.retrain_experiment(experiment, run_dir, previous["best"], splits, _label(experiment))
+            (progress or print)(f"{_label(experiment)} already complete: its records are read back")
             return previous
         records = run_dir.trials()
         tuner, summary = _open_or_resume(experiment, run_dir, previous, records, splits.sizes)
@@ -162,6 +165,8 @@ def run_experiment(
             bar.close()
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
         final = _test_incumbent(experiment, best, splits, bar)
+        bar.note(f"retraining the incumbent with {experiment.profile.retrainings} fresh seeds (expected accuracy)")
+        retraining.retrain_experiment(experiment, run_dir, best, splits, _label(experiment))
         summary.update(_summary(records, best, final), executor=executor.describe())
         summary.update(status="complete", finished_at=_now())
         if tuner.training_summary():

@@ -12,10 +12,6 @@ from paperlib.experiment.repeats import Repeats
 from paperlib.report import statistics as st
 from paperlib.report.runs import ROWS, Run
 from paperlib.report.tables import csv_text, markdown_table
-from paperlib.tuners.base import METHODS
-
-BASELINES = tuple(m for m in METHODS if m != "mappo")
-"""The paper's five baselines as it ran them (equal evaluations): what the verdicts compare MAPPO with."""
 
 
 def _by_seed(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[int, float]:
@@ -25,83 +21,65 @@ def _by_seed(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[in
 
 
 def comparisons(runs: Sequence[Run], dataset: str, rows: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """MAPPO against each other row with runs: test-accuracy difference and wall-time log ratio, paired by seed."""
+    """MAPPO against each other row with runs, paired by seed: the expected test accuracy's difference (empty
+    for runs without retrainings), the single retraining's, and the wall-time log ratio."""
     found = {run.key[1] for run in runs if run.key[0] == dataset}
-    mappo_accuracy = _by_seed(runs, dataset, "mappo", "test_accuracy")
-    mappo_time = _by_seed(runs, dataset, "mappo", "search_minutes")
+    mine = {name: _by_seed(runs, dataset, "mappo", value) for name, value in _VALUES.items()}
     return [
         {
-            "row": row,
-            "accuracy": st.paired(mappo_accuracy, _by_seed(runs, dataset, row, "test_accuracy"), ROWS[row]),
-            "time": st.paired(mappo_time, _by_seed(runs, dataset, row, "search_minutes"), ROWS[row], log_ratio=True),
+            name: st.paired(mine[name], _by_seed(runs, dataset, row, value), ROWS[row], log_ratio=name == "time")
+            for name, value in _VALUES.items()
         }
+        | {"row": row}
         for row in (rows or [r for r in ROWS if r != "mappo"])
         if row in found
     ]
 
 
+_VALUES = {"expected": "expected_accuracy", "accuracy": "test_accuracy", "time": "search_minutes"}
+"""What a comparison pairs: its name -> the run value (paperlib.report.runs.Run.values)."""
+
 COMPARISON_HEADER = (
     "MAPPO vs",
     "paired seeds",
-    "test accuracy: MAPPO - row",
+    "expected test accuracy: MAPPO - row",
     "Wilcoxon p",
+    "detectable (80% power)",
+    f"seeds to detect {st.DELTA}",
+    "test accuracy, one retraining (paper): MAPPO - row",
+    "Wilcoxon p (one retraining)",
+    "detectable (one retraining)",
+    f"seeds to detect {st.DELTA} (one retraining)",
     "wall time: MAPPO / row",
     "Wilcoxon p (time)",
 )
 
 
+def accuracy_cells(comparison: st.Comparison) -> list[str]:
+    """An accuracy comparison's cells: difference [95% CI], Wilcoxon p, detectable difference, seeds to detect δ."""
+    detectable, seeds = comparison.power
+    return [
+        comparison.difference.format("{:+.4f}"),
+        _p(comparison.wilcoxon_p),
+        "" if detectable is None else f"{detectable:.4f}",
+        "" if seeds is None else str(seeds),
+    ]
+
+
 def comparison_cells(found: Sequence[dict[str, Any]]) -> list[list[str]]:
-    """The paired comparisons as table cells: mean [95% CI]; the time ratio as a geometric mean."""
+    """The paired comparisons as table cells: mean [95% CI] and power per accuracy estimand; the time ratio as a
+    geometric mean. Paired seeds are those of the single retraining (every complete run has it)."""
     return [
         [
             c["accuracy"].baseline,
             str(len(c["accuracy"].seeds)),
-            c["accuracy"].difference.format("{:+.4f}"),
-            _p(c["accuracy"].wilcoxon_p),
+            *accuracy_cells(c["expected"]),
+            *accuracy_cells(c["accuracy"]),
             c["time"].ratio.format("{:.3f}"),
             _p(c["time"].wilcoxon_p),
         ]
         for c in found
     ]
-
-
-def verdicts(runs: Sequence[Run], dataset: str) -> list[list[str]]:
-    """The two claims on ``dataset``: claim, evidence, paired seeds, verdict, and why when inconclusive for want of seeds."""
-    found = comparisons(runs, dataset, BASELINES)
-    missing = [ROWS[row] for row in METHODS if not _by_seed(runs, dataset, row, "test_accuracy")]
-    if missing:
-        why = f"no complete run of {', '.join(missing)}"
-        return [[dataset, claim, "", "0", st.INCONCLUSIVE, why] for claim in _CLAIMS]
-    means = {c["row"]: c["accuracy"].difference for c in found}
-    accuracy = {
-        row: st.t_interval(list(_by_seed(runs, dataset, row, "test_accuracy").values())).mean for row in METHODS
-    }
-    seeds = min(len(c["accuracy"].seeds) for c in found)
-    why = "" if seeds >= 2 else f"{seeds} paired seed{'s' * (seeds != 1)}: no interval, so no verdict"
-    best = max(BASELINES, key=lambda row: accuracy[row] or 0.0)
-    slowest = max(found, key=lambda c: c["time"].ratio.mean)
-    evidence = [
-        f"MAPPO {accuracy['mappo']:.4f}; best baseline {ROWS[best]} {accuracy[best]:.4f} "
-        f"(MAPPO - {ROWS[best]}: {means[best].format('{:+.4f}')})",
-        f"MAPPO / baseline from {min(c['time'].ratio.mean for c in found):.3f} to {slowest['time'].ratio.mean:.3f} "
-        f"({ROWS[slowest['row']]}: {slowest['time'].ratio.format('{:.3f}')})",
-    ]
-    outcome = [
-        st.accuracy_verdict(accuracy, [c["accuracy"] for c in found]),
-        st.halving_verdict([c["time"] for c in found]),
-    ]
-    if seeds < 2:
-        outcome = [st.INCONCLUSIVE, st.INCONCLUSIVE]
-    reasons = [why or _UNDECIDED[i] if v == st.INCONCLUSIVE else "" for i, v in enumerate(outcome)]
-    return [[dataset, c, e, str(seeds), v, r] for c, e, v, r in zip(_CLAIMS, evidence, outcome, reasons)]
-
-
-_CLAIMS = ("MAPPO reaches the highest accuracy", "MAPPO halves the search time (Figure 2)")
-_UNDECIDED = (
-    "MAPPO's mean is not the highest, or some interval of the difference contains 0",
-    f"some interval of the ratio contains {st.HALVING_RATIO}",
-)
-VERDICT_HEADER = ("dataset", "claim", "ours", "paired seeds", "verdict", "why inconclusive")
 
 
 def incumbents(runs: Sequence[Run], dataset: str) -> list[list[str]]:

@@ -1,24 +1,25 @@
 """What the notebooks display as Markdown: Table 2 with MAPPO's grids, a tuner's settings, what a profile's
-numbers can say (docs/paper.md). The claims' verdicts are a table of the report (``tables/verdicts.md``)."""
+numbers can say (docs/paper.md), from the run record where there is one; and an executed notebook's links
+rebased to resolve from where it lies. The claims' verdicts are a table of the report (``tables/verdicts.md``)."""
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from paperlib.space import SearchSpace
 
-PROFILE_NOTES = {
-    "smoke": "The `smoke` profile (13 episodes on 1,000 training images) only shows that the pipeline works: "
-    "its accuracies and times say nothing about the methods.",
-    "quick": "The `quick` profile trains every trial for one epoch on 6,000 images, five seeds per row, on "
-    "whatever machine ran it: the absolute accuracies and times are not the paper's and are not meant to be. What "
-    "can be compared is the ranking of the methods and the ratios of their times, read with their intervals over "
-    "seeds: a difference inside the intervals could be reordered by other seeds.",
-    "paper": "The `paper` profile is the paper's setting as we read it (55,000 training images, 10 epochs, "
-    "three seeds): accuracies are comparable with the paper's; times still depend on the hardware.",
+JUDGEMENTS = {
+    "smoke": "Its numbers only show that the pipeline works: they say nothing about the methods.",
+    "quick": "The absolute accuracies and times are not the paper's and are not meant to be; what can be compared is "
+    "the ranking of the methods and the ratios of their times, read with their intervals over seeds.",
+    "paper": "Its accuracies are comparable with the paper's; its times still depend on the hardware.",
 }
-"""What the numbers of each named profile can and cannot say."""
+"""What the numbers of each named profile can and cannot say, whatever its seeds."""
 
 
 def _cell(value: Any) -> str:
@@ -61,6 +62,89 @@ def tuner_table(tuner: Mapping[str, Any]) -> str:
     return _markdown(("setting", "value"), rows)
 
 
-def profile_note(profile: str) -> str:
-    """What the numbers of ``profile`` can say (a profile file gets a generic caution)."""
-    return PROFILE_NOTES.get(profile, f"Profile `{profile}` is not one of the project's: compare with care.")
+def profile_note(source: str | Mapping[str, Any]) -> str:
+    """What the numbers can say: for a run record (``run.json``), from the profile it recorded and its seed; for a
+    profile name, from today's profile (a profile file gets a generic caution)."""
+    if isinstance(source, Mapping):
+        name, settings = source["profile"], source.get("profile_settings", {})
+        scope = f"This search (seed {source['seed']}) ran with the `{name}` profile as its `run.json` records it"
+        tail = "One search cannot rank the methods: the comparison over seeds, with intervals and verdicts, is "
+        tail += "`04_tables_and_figures.ipynb`."
+    else:
+        from paperlib.experiment.profiles import PROFILES
+
+        if source not in PROFILES:
+            return f"Profile `{source}` is not one of the project's: compare with care."
+        name, settings = source, PROFILES[source].to_dict()
+        scope, tail = f"The `{name}` profile", "The tables' `seeds` column says how many seeds each row has."
+    images = settings.get("train_size")
+    scale = (
+        f"{scope}: every full-budget trial trains {settings.get('epochs', 1):g} epoch(s) on "
+        f"{'all 55,000' if images is None else f'{images:,}'} training images, {settings.get('episodes')} episodes "
+        "per search."
+    )
+    judgement = JUDGEMENTS.get(name, f"Profile `{name}` is not one of the project's: compare with care.")
+    return " ".join((scale, judgement, tail))
+
+
+LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+"""A Markdown link's target."""
+
+
+def rebase_links(text: str, source: Path, target: Path) -> str:
+    """Relative link targets of Markdown ``text`` written for a file in folder ``source``, rewritten to resolve
+    from folder ``target`` (an executed notebook lies elsewhere than its source); URLs and anchors are kept."""
+
+    def rebased(match: re.Match[str]) -> str:
+        link = match.group(2)
+        if link.startswith(("#", "/")) or "://" in link or link.startswith("mailto:"):
+            return match.group(0)
+        path, hashmark, fragment = link.partition("#")
+        moved = os.path.relpath((Path(source) / path).resolve(), Path(target).resolve())
+        return f"{match.group(1)}{Path(moved).as_posix()}{hashmark}{fragment}{match.group(3)}"
+
+    return LINK.sub(rebased, text)
+
+
+def relinked(notebook: str, target: Path) -> str | None:
+    """An executed notebook (its JSON text), its Markdown cells' relative links written for ``notebooks/`` rebased
+    to resolve from folder ``target`` where it lies; None when it was rebased already (the metadata says where to)."""
+    import nbformat
+
+    from paperlib import paths
+
+    parsed = nbformat.reads(notebook, as_version=4)
+    where = Path(os.path.relpath(Path(target).resolve(), paths.ROOT)).as_posix()
+    if parsed.metadata.get("paperlib", {}).get("links_from") == where:
+        return None
+    for cell in parsed.cells:
+        if cell.cell_type == "markdown":
+            cell.source = rebase_links(cell.source, paths.NOTEBOOKS, Path(target))
+    parsed.metadata["paperlib"] = {"links_from": where}
+    return nbformat.writes(parsed) + "\n"
+
+
+def add_relink_parser(commands: Any) -> None:
+    """``python -m paperlib relink NOTEBOOK``: an executed notebook's links rebased where it lies (the Makefile)."""
+    relink = commands.add_parser(
+        "relink",
+        help="rebase the relative links of an executed notebook (written for notebooks/) to resolve where it lies",
+    )
+    relink.add_argument("notebook", help="the executed notebook (.ipynb), rewritten in place")
+
+
+def run_relink_command(args: argparse.Namespace) -> int:
+    from paperlib.errors import RecordError
+    from paperlib.experiment.records import atomic_write_text
+
+    path = Path(args.notebook)
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise RecordError(f"{path} is not a notebook file (.ipynb)")
+    try:
+        text = relinked(path.read_text(encoding="utf-8"), path.parent)
+    except (ValueError, KeyError, AttributeError) as error:  # nbformat: not JSON, not a notebook
+        raise RecordError(f"{path} is not a readable notebook ({type(error).__name__})") from None
+    if text is not None:
+        atomic_write_text(path, text)
+    print(f"{path}: links {'rebased' if text is not None else 'already rebased'}")
+    return 0

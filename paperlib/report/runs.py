@@ -16,6 +16,7 @@ from paperlib.experiment.records import (
     RecordError,
     iter_run_dirs,
     read_json,
+    read_retrained,
     read_trials,
 )
 from paperlib.lenet.data import DATASETS
@@ -43,6 +44,8 @@ class Run:
     """``run.json``."""
     trials: list[dict[str, Any]]
     """``trials.jsonl``, one dict per episode."""
+    retrained: dict[str, Any] | None = None
+    """``retrainings.json`` (the incumbent retrained with fresh seeds), None for a run recorded before it."""
 
     @property
     def row(self) -> str:
@@ -60,7 +63,9 @@ class Run:
         """The numbers a table row aggregates (None where the final retraining diverged)."""
         record, final = self.record, self.record["final"]
         cpu = record.get("objective_cpu_seconds")  # None in runs recorded before CPU time was
+        expected = None if self.retrained is None else self.retrained["test_accuracy"]["mean"]
         return {
+            "expected_accuracy": expected,
             "test_accuracy": final["test_accuracy"],
             "kappa": final["kappa"],
             "best_validation": record["best"]["score"],
@@ -87,7 +92,7 @@ def load_runs(runs_dir: Path, progress: Callable[[str], None] = print) -> list[R
                 "episodes recorded; rerun its search to finish it"
             )
             continue
-        run = Run(path, record, read_trials(path))
+        run = Run(path, record, read_trials(path), read_retrained(path))
         options = run.record.get("tuner_options")
         if (
             options and not (options == EQUAL_COMPUTE and run.record["method"] in ("hyperband", "bohb"))

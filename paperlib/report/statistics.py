@@ -1,8 +1,8 @@
 """Seed-level statistics for the report: 95% intervals, paired comparisons with MAPPO, a verdict per claim.
 
 Every interval is Student's t over independent search seeds (``scipy.stats``); comparisons are paired
-by seed (the same seed seeds every method's trials). The verdict rules are stated in
-docs/decisions.md#verdict-rules and printed beside the verdict table.
+by seed (the same seed seeds every method's trials), with the difference each could detect
+(docs/decisions.md#power). The verdicts are ``paperlib.report.verdicts``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from statsmodels.stats.power import TTestPower
 
 CONFIDENCE = 0.95
 """Coverage of every interval in the report."""
@@ -22,6 +23,10 @@ HALVING_RATIO = 0.75
 The paper's own ratios are 0.37-0.62; 0.75 leaves room for noise while still meaning "much faster"."""
 REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inconclusive"
 """The three verdicts."""
+DELTA = 0.005
+"""The smallest test-accuracy difference that matters, both datasets (docs/decisions.md#registered-verdicts)."""
+ALPHA, POWER = 0.05, 0.80
+"""Two-sided level and power of the detectable differences (docs/decisions.md#power)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,13 @@ class Comparison:
     """Accuracy: MAPPO minus baseline, per seed; time: log of MAPPO / baseline, per seed."""
     wilcoxon_p: float | None
     """Two-sided Wilcoxon signed-rank p-value (None with fewer than two seeds or all differences zero)."""
+    differences: tuple[float, ...] = ()
+    """The per-seed differences (or log ratios), in seed order."""
+
+    @property
+    def power(self) -> tuple[float | None, int | None]:
+        """(smallest difference detectable at these seeds, seeds that would detect :data:`DELTA`): :func:`power`."""
+        return power(self.differences)
 
     @property
     def ratio(self) -> Interval:
@@ -90,40 +102,28 @@ def paired(mappo: Mapping[int, float], baseline: Mapping[int, float], name: str,
     p = None
     if len(seeds) >= 2 and any(d != 0 for d in differences):
         p = float(stats.wilcoxon(differences).pvalue)
-    return Comparison(name, seeds, t_interval(differences), p)
+    return Comparison(name, seeds, t_interval(differences), p, tuple(differences))
 
 
-def accuracy_verdict(means: Mapping[str, float], comparisons: Sequence[Comparison]) -> str:
-    """ "MAPPO reaches the highest accuracy": see docs/decisions.md#verdict-rules."""
-    if any(c.difference.high is not None and c.difference.high < 0 for c in comparisons):
-        return NOT_REPRODUCED  # some baseline is better than MAPPO beyond the interval
-    highest = means["mappo"] >= max(means.values())
-    separated = all(c.difference.low is not None and c.difference.low > 0 for c in comparisons)
-    return REPRODUCED if comparisons and highest and separated else INCONCLUSIVE
+def power(differences: Sequence[float], delta: float = DELTA) -> tuple[float | None, int | None]:
+    """From the paired differences' spread s: the difference a two-sided t test at :data:`ALPHA` detects with
+    :data:`POWER` at their number of seeds, and the seeds (at least 2) it needs to detect ``delta``
+    (statsmodels ``TTestPower``; docs/decisions.md#power). None for both with fewer than two seeds or no spread."""
+    n = len(differences)
+    spread = float(np.std(differences, ddof=1)) if n >= 2 else 0.0
+    if spread == 0.0:
+        return None, None
+    analysis = TTestPower()
 
+    def detectable(seeds: int) -> float:
+        return float(analysis.solve_power(effect_size=None, nobs=seeds, alpha=ALPHA, power=POWER))
 
-def halving_verdict(comparisons: Sequence[Comparison], threshold: float = HALVING_RATIO) -> str:
-    """ "MAPPO halves the search time": see docs/decisions.md#verdict-rules."""
-    ratios = [c.ratio for c in comparisons]
-    if any(r.low is not None and r.low > threshold for r in ratios):
-        return NOT_REPRODUCED  # MAPPO is surely not much faster than this baseline
-    if ratios and all(r.high is not None and r.high < threshold for r in ratios):
-        return REPRODUCED
-    return INCONCLUSIVE
+    effect = delta / spread
+    if effect >= detectable(3):  # two or three seeds: solving for the seeds fails to converge at such effects
+        return detectable(n) * spread, 2 if effect >= detectable(2) else 3
+    seeds = analysis.solve_power(effect_size=effect, nobs=None, alpha=ALPHA, power=POWER)
+    return detectable(n) * spread, math.ceil(float(seeds))
 
 
 def _exp(value: float | None) -> float | None:
     return None if value is None else math.exp(value)
-
-
-RULES = {
-    "accuracy": "MAPPO reaches the highest accuracy: reproduced when MAPPO's mean test accuracy is the highest and "
-    "every paired 95% interval of (MAPPO - baseline) lies above 0; not reproduced when some baseline's interval "
-    "lies below 0; otherwise inconclusive.",
-    "time": f"MAPPO halves the search time: reproduced when every paired 95% interval of the wall-time ratio "
-    f"MAPPO / baseline (geometric mean over seeds) lies below {HALVING_RATIO}; not reproduced when some interval "
-    f"lies above {HALVING_RATIO}; otherwise inconclusive.",
-    "seeds": "Both need at least two seeds paired with every baseline; with fewer, no interval exists and the "
-    "verdict is inconclusive. Baselines: the paper's five methods as it ran them (equal evaluations).",
-}
-"""The verdict rules in a few words, printed beside the verdict table (docs/decisions.md#verdict-rules)."""
