@@ -1,4 +1,4 @@
-"""The command line: ``python -m paperlib {search,trial,data,plan,report,bench} ...``.
+"""The command line: ``python -m paperlib {search,trial,data,plan,report,bench,verify,spot-check,compare} ...``.
 
 Every input is checked before any work starts; a bad one ends the command with one line on
 stderr naming the problem and exit status 2, having written nothing.
@@ -19,6 +19,8 @@ from paperlib.experiment.executor import check_pool, open_executor
 from paperlib.experiment.profiles import PROFILES
 from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
+from paperlib.review.cli import COMMANDS as REVIEW_COMMANDS
+from paperlib.review.cli import add_review_parsers
 from paperlib.tuners.base import METHODS
 
 
@@ -147,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--command", dest="made_by", default="python -m paperlib manifest", help="the command that made the files"
     )
+    add_review_parsers(commands)
     return parser
 
 
@@ -163,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bench": run_bench_command,
             "manifest": _manifest,
             "pool": _pool,
+            **REVIEW_COMMANDS,
         }
         return commands[args.command](args)
     except PaperlibError as error:  # the input is wrong: one line, never a traceback
