@@ -2,6 +2,7 @@
 #   make reproduce [PROFILE=smoke|quick|paper|paper-slice] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
 #   make reproduce WORKERS=N      every search at once, their trials on one local Dask pool of N processes
 #   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
+#   make verify    make spot-check [TRIALS=K] [SEED=S]    make compare RERUN=DIR   (the reviewer's checks of OUT)
 #   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make bench-executor
 #   make bench-gpu    make bench-tuners    make lock    make clean
 # A rerun never rewrites committed results: a complete search (its executed notebook is there) is
@@ -26,7 +27,7 @@ WORKERS ?=
 SCHEDULER ?=
 TRIALS_PER_WORKER ?= 1
 
-.PHONY: test reproduce reproduce-all lab html ablation bench bench-executor bench-gpu bench-tuners lock clean data
+.PHONY: test reproduce reproduce-all verify spot-check compare lab html ablation bench bench-executor bench-gpu bench-tuners lock clean data
 .DELETE_ON_ERROR:
 
 # The environment: a venv with the exact pins of requirements.txt (the lock, universal across
@@ -53,6 +54,8 @@ $(OUT)/plan-$(PROFILE).mk: paperlib/experiment/profiles.py paperlib/cli.py $(INS
 	$(PY) -m paperlib plan --profile $(PROFILE) --out $(OUT) > $@.tmp && mv $@.tmp $@
 ifneq ($(filter reproduce reproduce-all,$(MAKECMDGOALS)),)
 include $(OUT)/plan-$(PROFILE).mk
+# The searches complete before this make started (read once the plan is there): the ones it skips.
+DONE_BEFORE := $(wildcard $(RUN_NOTEBOOKS))
 endif
 
 # One search per (dataset, method, seed), executed through its notebook; the executed notebook is
@@ -109,8 +112,25 @@ else
 reproduce: reproduce-all
 endif
 
+# It ends by saying what it did: the searches run, those skipped and verified, and how to rerun them.
 reproduce-all: $(INSTALLED) data $(OUT)/data_and_lenet.ipynb $(OUT)/tables_and_figures.ipynb
+	@$(PY) -m paperlib summary --profile $(PROFILE) --out $(OUT) \
+	  --ran $(words $(filter-out $(DONE_BEFORE),$(RUN_NOTEBOOKS)))
 	$(MANIFEST) --command "make reproduce PROFILE=$(PROFILE)"
+
+# The reviewer's checks (docs/reviewing.md), none of which writes into the repository: the MANIFEST,
+# and the tables and figures rebuilt from the run records (a minute); a seeded sample of trials
+# re-executed (minutes); a rerun against these results (make compare RERUN=/tmp/rerun).
+TRIALS ?=
+SEED ?= 0
+RERUN ?=
+verify: $(INSTALLED)
+	$(PY) -m paperlib verify --out $(OUT)
+spot-check: $(INSTALLED) data
+	$(PY) -m paperlib spot-check --out $(OUT) --data-dir $(DATA) --seed $(SEED) $(if $(TRIALS),--trials $(TRIALS))
+compare: $(INSTALLED)
+	@test -n "$(RERUN)" || { echo "error: make compare needs RERUN=DIR, the rerun's results folder" >&2; exit 2; }
+	$(PY) -m paperlib compare --reference $(OUT) --rerun $(RERUN)
 
 # JupyterLab on notebooks/, with the venv's kernel (it imports this checkout's paperlib);
 # e.g. LAB_FLAGS="--no-browser --allow-root" in a container.
@@ -140,8 +160,9 @@ $(ABLATIONS): | $(INSTALLED) data
 ablation: $(ABLATIONS)
 	$(MANIFEST) --command "make ablation PROFILE=$(PROFILE)"
 
-# The benchmark, one folder per machine (results/bench/<machine>/, committed).
-MACHINE ?= $(shell uname -m)-$(shell nproc)cores
+# The benchmark, one folder per machine (results/bench/<machine>/, committed), named by the CPU model and
+# core count (paperlib.experiment.provenance.machine_name), so another CPU never writes into this one's.
+MACHINE ?= $(shell $(PY) -c 'from paperlib.experiment.provenance import machine_name; print(machine_name())')
 bench: $(INSTALLED) data
 	$(PY) -m paperlib bench --out results/bench/$(MACHINE)
 

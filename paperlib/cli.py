@@ -1,4 +1,4 @@
-"""The command line: ``python -m paperlib {search,retrain,trial,data,plan,report,bench} ...``.
+"""The command line: ``python -m paperlib {search,retrain,trial,data,plan,report,bench,verify,spot-check,compare} ...``.
 
 Every input is checked before any work starts; a bad one ends the command with one line on
 stderr naming the problem and exit status 2, having written nothing.
@@ -21,6 +21,8 @@ from paperlib.experiment.retraining import add_retrain_parser, run_retrain_comma
 from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
 from paperlib.report.notebook import add_relink_parser, run_relink_command
+from paperlib.review.cli import COMMANDS as REVIEW_COMMANDS
+from paperlib.review.cli import add_review_parsers
 from paperlib.tuners.base import METHODS
 
 
@@ -155,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--command", dest="made_by", default="python -m paperlib manifest", help="the command that made the files"
     )
+    add_review_parsers(commands)
     return parser
 
 
@@ -173,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "manifest": _manifest,
             "relink": run_relink_command,
             "pool": _pool,
+            **REVIEW_COMMANDS,
         }
         return commands[args.command](args)
     except PaperlibError as error:  # the input is wrong: one line, never a traceback

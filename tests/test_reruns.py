@@ -80,6 +80,8 @@ def test_fresh_clone_reproduce_executes_nothing_and_leaves_git_clean(tmp_path, d
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "papermill" not in done.stdout + done.stderr
     assert "MANIFEST unchanged" in done.stdout
+    assert "searches planned: 0 run now, 80 already complete and skipped, 80 of these verified" in done.stdout
+    assert "make reproduce PROFILE=quick OUT=/tmp/rerun" in done.stdout  # what it did not do, and how to
     assert git(clone, "status", "--porcelain") == ""
     executed = {p for p, mtime in before.items() if p.stat().st_mtime_ns != mtime}
     assert executed <= {clone / "results" / "quick" / "tables_and_figures.ipynb"}  # at most touched, as checked

@@ -102,3 +102,36 @@ def _cpuinfo() -> dict[str, str]:
         return {}
     first = text.split("\n\n", 1)[0]  # the first processor's block
     return dict((key.strip(), value.strip()) for key, _, value in (line.partition(":") for line in first.splitlines()))
+
+
+SIGNATURE_FIELDS = ("cpu_model", "cpu_isa", "torch_cpu_capability", "math_libraries", "numerics_environment")
+"""The parts of ``run.json``'s ``environment`` that decide a CPU trial's low bits (docs/decisions.md#cross-machine)."""
+
+
+def numerics_signature(environment: dict[str, Any], recipe: dict[str, Any], device: str) -> dict[str, Any]:
+    """What must be equal for a trial to be expected bit for bit: the CPU (model, family, stepping), the ISA
+    flags oneDNN and MKL dispatch on, torch's CPU capability and version, oneDNN and MKL, any variable that
+    pins their kernels, the threads a trial computes with, and the device."""
+    threads = recipe.get("threads")
+    return {
+        **{name: environment.get(name) for name in SIGNATURE_FIELDS},
+        "torch": (environment.get("packages") or {}).get("torch"),
+        "threads": threads if threads is not None else environment.get("torch_threads"),
+        "device": device,
+    }
+
+
+def machine_name(info: dict[str, str] | None = None, cores: int | None = None) -> str:
+    """This machine's folder under ``results/bench/``: the CPU model, sanitized, then the core count.
+
+    E.g. ``intel-xeon-processor-family6-model207-2cores``: two CPUs a VM names alike ("Intel(R) Xeon(R)
+    Processor") differ by family and model, so a benchmark on another CPU never lands in this one's folder.
+    ``info`` (``/proc/cpuinfo``'s first block) and ``cores`` default to this machine's.
+    """
+    info = _cpuinfo() if info is None else info
+    name = info.get("model name") or platform.processor() or platform.machine() or "unknown-cpu"
+    name = re.sub(r"\((r|tm)\)", "", name, flags=re.IGNORECASE)
+    name = re.sub(r"\bcpu\b|@.*$", "", name, flags=re.IGNORECASE)
+    extra = "".join(f"-{key.split()[-1]}{info[key]}" for key in ("cpu family", "model") if info.get(key))
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{name}{extra}".lower()).strip("-")
+    return f"{slug}-{cores or os.cpu_count()}cores"
