@@ -1,11 +1,11 @@
-"""MAPPOSampler in real Optuna studies: ask / tell, study.optimize, direction, pruned and failed trials."""
+"""MAPPOSampler in real Optuna studies: ask / tell, study.optimize, direction, pruned and failed trials (the contract's
+other cases: tests/test_optuna_contract.py)."""
 
 import math
 
 import optuna
 import pytest
 
-from paperlib.errors import TunerError
 from paperlib.tuners.optuna_sampler import MAPPOSampler, suggest, to_distributions
 from paperlib.tuners.testfunctions import get_test_function
 
@@ -65,7 +65,7 @@ def test_study_optimize_infers_the_space_and_is_seeded():
     assert len({t.params["x"] for t in continuous.trials}) == 16  # Beta heads: no two x alike
 
 
-def test_pruned_and_failed_trials_are_still_rewarded_so_the_rollout_completes():
+def test_pruned_and_failed_trials_are_told_once_the_rest_of_the_rollout_is():
     sampler = MAPPOSampler(SPACE, seed=0, config=ROLLOUT)
     study = optuna.create_study(direction="maximize", sampler=sampler)
 
@@ -83,9 +83,11 @@ def test_pruned_and_failed_trials_are_still_rewarded_so_the_rollout_completes():
 
     study.optimize(flaky, n_trials=5, catch=(ValueError,))
     assert [t.state.name for t in study.trials] == ["COMPLETE", "PRUNED", "FAIL", "FAIL", "COMPLETE"]
-    scores = [o.score for o in sampler.tuner.result.history]
-    assert scores[1] == -3.0  # a pruned trial's last report
-    assert scores[2] == min(scores[:2]) and scores[3] == min(scores[:3])  # a failure: the worst reward so far
+    scores = {o.suggestion.index: o.score for o in sampler.tuner.result.history}
+    assert list(scores) == [0, 4, 1, 2, 3]  # the failed and pruned ones after the rest of their rollout
+    worst = min(study.trials[0].value, study.trials[4].value)
+    assert scores[1] == min(-3.0, worst)  # a pruned trial's last report, if no better than the worst completed
+    assert scores[2] == scores[3] == worst  # a failure: the worst completed reward
     assert sampler.tuner.updates == 1
 
 
@@ -98,12 +100,6 @@ def test_trials_beyond_a_pending_rollout_fall_back_to_the_independent_sampler():
     for trial in trials:
         study.tell(trial, objective(trial))
     assert sampler.tuner.updates == 1 and not sampler._pending
-
-
-def test_multi_objective_studies_are_refused_in_one_line():
-    study = optuna.create_study(directions=["minimize", "minimize"], sampler=MAPPOSampler(SPACE))
-    with pytest.raises(TunerError, match="single-objective"):
-        study.ask(SPACE)
 
 
 def test_a_run_search_objective_runs_in_optuna_through_suggest():

@@ -136,14 +136,15 @@ class Tuner(ABC):
     def run(
         self, objective: Objective, on_episode: Callable[[Observation], None] | None = None, executor: Any = None
     ) -> SearchResult:
-        """Evaluate ``episodes`` suggestions of ``objective`` on ``executor`` (inline by default) and return the result.
+        """Evaluate ``episodes`` suggestions of ``objective`` on ``executor`` (in this process by default) and return the result.
 
-        Up to :meth:`width` suggestions are evaluated at once; scores are told, and ``on_episode``
-        called, in episode order, never in the order trials finish (docs/decisions.md#executor).
+        An executor is anything with ``slots`` (trials it runs at once) and ``submit(function, *args)``
+        returning a future whose ``result()`` is ``(outcome, seconds)``: the experiment layer plugs its
+        own in from above (``paperlib.experiment.executor``). Up to :meth:`width` suggestions are
+        evaluated at once; scores are told, and ``on_episode`` called, in episode order, never in the
+        order trials finish (docs/decisions.md#executor).
         """
-        from paperlib.experiment.executor import Inline  # the experiment layer imports tuners, not the reverse
-
-        executor = executor or Inline()
+        executor = executor or _InProcess()
         pending: deque[tuple[Suggestion, Any, float]] = deque()
         try:
             while len(self.result.history) < self.episodes:
@@ -191,6 +192,27 @@ class Tuner(ABC):
     def _record(self, suggestion: Suggestion, score: float) -> None:
         """Append an observation to the history (called by subclasses' ``tell``)."""
         self.result.history.append(Observation(suggestion, float(score)))
+
+
+class _InProcess:
+    """The default executor: each trial runs here, when it is submitted."""
+
+    slots = 1
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> _Done:
+        start = time.perf_counter()
+        outcome = function(*args)
+        return _Done((outcome, time.perf_counter() - start))
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A future already resolved: ``result()`` is ``(outcome, seconds)``."""
+
+    value: tuple[Any, float]
+
+    def result(self) -> tuple[Any, float]:
+        return self.value
 
 
 # Method name -> (module, class). Imported lazily: hpbandster and torch are slow to import, and a
