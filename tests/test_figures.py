@@ -58,3 +58,25 @@ def test_table2_shows_each_hyperparameters_range_and_mappos_grid():
     assert len(lines) == 2 + len(TABLE2)
     assert "| `conv_size` | int | 2 – 7 | linear | 6: 2, 3, 4, 5, 6, 7 |" in lines  # six values, not "grid_size 9"
     assert lines[-1].startswith("| `learning_rate` | float | 0.0001 – 0.1 | log | 9: 0.0001,")
+
+
+def test_critic_fit_plots_each_agents_explained_variance_and_the_constant():
+    updates = [
+        {
+            "update": 1,
+            "explained_variance_before": {"conv": -0.5, "dense": 0.2},
+            "explained_variance": {"conv": 0.0, "dense": 0.6},
+        },
+        {
+            "update": 2,
+            "explained_variance_before": {"conv": None, "dense": 0.4},
+            "explained_variance": {"conv": None, "dense": 0.9},
+        },
+    ]
+    before, after = plots.critic_fit(updates).axes
+    lines = {line.get_label(): line.get_ydata() for line in before.get_lines()}
+    assert list(lines["dense"]) == [0.2, 0.4] and lines["conv"][0] == -0.5 and np.isnan(lines["conv"][1])
+    assert list(lines["the rollout's mean"]) == [0.0, 0.0]
+    assert [list(line.get_ydata()) for line in after.get_lines()][1] == [0.6, 0.9]
+    old = plots.critic_fit([{"update": 1, "value_loss_before": 0.3}])  # an earlier MAPPO's records
+    assert "no critic record" in old.axes[0].texts[0].get_text()

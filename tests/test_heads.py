@@ -74,7 +74,7 @@ def test_continuous_heads_replace_only_floats_and_wide_ints():
         MAPPOTuner(heads="gaussian")
 
 
-def test_default_mappo_suggests_what_it_did_before_the_heads_module():
+def test_default_mappo_suggests_its_recorded_golden_trace():
     result = run_search("mappo", Bowl(), episodes=60, seed=4)
     assert [dict(o.suggestion.config) for o in result.history] == GOLDEN["configs"]
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from paperlib.tuners.mappo import ppo
+from paperlib.tuners.mappo.valuenorm import ValueNorm
 
 
 @pytest.mark.parametrize(
@@ -31,23 +32,64 @@ def test_clipped_surrogate_is_the_mean_over_the_batch():
     assert ppo.clipped_surrogate(ratio, advantages, 0.2).item() == pytest.approx((-1.2 + 0.8) / 2)
 
 
-def test_normalize_advantages_uses_the_unbiased_std():
-    out = ppo.normalize_advantages(torch.tensor([1.0, 2.0, 3.0]))  # mean 2, unbiased std 1
-    assert out.tolist() == pytest.approx([-1.0, 0.0, 1.0], abs=1e-6)
-    assert ppo.normalize_advantages(torch.tensor([[4.0, 8.0], [6.0, 2.0]])).mean().item() == pytest.approx(
-        0.0, abs=1e-6
-    )
+def test_normalize_advantages_per_agent_with_the_population_std():
+    # Two agents (columns), each normalized on its own: column 0 has mean 2 and population std sqrt(2/3).
+    out = ppo.normalize_advantages(torch.tensor([[1.0, 10.0], [2.0, 10.0], [3.0, 40.0]]))
+    scale = math.sqrt(2 / 3) + 1e-5
+    assert out[:, 0].tolist() == pytest.approx([-1 / scale, 0.0, 1 / scale], abs=1e-6)
+    assert out[:, 1].tolist() == pytest.approx([-1 / math.sqrt(2), -1 / math.sqrt(2), math.sqrt(2)], abs=1e-4)
+    assert out.mean(dim=0).tolist() == pytest.approx([0.0, 0.0], abs=1e-6)
 
 
-def test_normalize_advantages_of_a_single_value_is_zero():
-    assert ppo.normalize_advantages(torch.tensor([3.0])).tolist() == [0.0]
+def test_normalize_advantages_of_a_single_episode_is_zero():
+    assert ppo.normalize_advantages(torch.tensor([[3.0, -1.0]])).tolist() == [[0.0, 0.0]]
 
 
-def test_standardize_rewards_uses_every_reward_seen():
-    seen = torch.tensor([0.97, 0.98, 0.99])  # mean 0.98, unbiased std 0.01
-    out = ppo.standardize_rewards(torch.tensor([0.98, 0.99]), seen)
-    assert out.tolist() == pytest.approx([0.0, 1.0], abs=1e-4)
-    assert ppo.standardize_rewards(torch.tensor([0.9]), torch.tensor([0.9])).tolist() == [0.0]
+@pytest.mark.parametrize(
+    "value, old, target, loss, slope",
+    [
+        (0.1, 0.0, 1.0, 0.405, -0.9),  # inside the clip range: the plain Huber loss
+        (0.5, 0.0, 1.0, 0.32, 0.0),  # moved 0.5 towards the target: clipped at 0.2, no further gain
+        (-0.5, 0.0, 1.0, 1.125, -1.5),  # moved away from the target: the full loss remains
+        (0.5, 0.0, 0.3, 0.02, 0.2),  # overshot the target: the unclipped loss is the larger
+    ],
+)
+def test_clipped_value_loss(value, old, target, loss, slope):
+    v = torch.tensor([value], requires_grad=True)
+    out = ppo.clipped_value_loss(v, torch.tensor([old]), torch.tensor([target]), clip=0.2, delta=10.0)
+    out.sum().backward()
+    assert out.item() == pytest.approx(loss)
+    assert v.grad.item() == pytest.approx(slope)
+    plain = ppo.clipped_value_loss(torch.tensor([value]), torch.tensor([old]), torch.tensor([target]), None, 10.0)
+    assert plain.item() == pytest.approx((value - target) ** 2 / 2)
+
+
+def test_explained_variance_against_predicting_the_mean():
+    targets = torch.tensor([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+    predictions = torch.tensor([[1.0, 2.0], [2.0, 2.0], [3.0, 2.0]])  # perfect; the batch's mean
+    assert ppo.explained_variance(predictions, targets).tolist() == pytest.approx([1.0, 0.0])
+    worse = torch.tensor([[3.0], [2.0], [1.0]])  # mse 8/3 against the mean's 2/3
+    assert ppo.explained_variance(worse, targets[:, :1]).item() == pytest.approx(1 - 4)
+    assert not math.isfinite(ppo.explained_variance(torch.ones(3, 1), torch.full((3, 1), 2.0)).item())  # no spread
+
+
+def test_value_norm_is_debiased_and_floored():
+    norm = ValueNorm(beta=0.99999, floor=1e-2)
+    assert norm.mean_var() == (0.0, 1e-2)  # nothing seen: mean 0, the floor
+    norm.update(torch.tensor([0.2, 0.4, 0.6, 0.8]))  # mean 0.5, population variance 0.05
+    mean, var = norm.mean_var()
+    assert mean == pytest.approx(0.5, rel=1e-6) and var == pytest.approx(0.05, rel=1e-4)  # debiased after one batch
+    norm.update(torch.tensor([0.7, 0.9]))  # every batch counts about alike: the mean of the batch moments
+    mean, var = norm.mean_var()
+    assert mean == pytest.approx((0.5 + 0.8) / 2, rel=1e-4)
+    assert var == pytest.approx((0.3 + 0.65) / 2 - mean**2, rel=1e-3)  # E[r^2] of the batches: 0.3, 0.65
+    values = torch.tensor([0.1, 0.95])
+    assert torch.allclose(norm.denormalize(norm.normalize(values)), values, atol=1e-6)
+    close = ValueNorm(floor=1e-2)
+    close.update(torch.tensor([0.98, 0.99]))  # variance 2.5e-5: floored
+    assert close.mean_var()[1] == 1e-2
+    assert close.normalize(torch.tensor([0.985])).item() == pytest.approx(0.0, abs=1e-5)
+    assert close.normalize(torch.tensor([1.085])).item() == pytest.approx(1.0, rel=1e-4)
 
 
 def test_entropy_of_known_categoricals():

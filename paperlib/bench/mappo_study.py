@@ -6,6 +6,10 @@ of the default (one centralized critic per agent), a shared critic, independent 
 actors that do not observe the previous action, and random search, on ``Bowl`` and ``Coupled``.
 ``... updates``: approx-KL and clip fraction per update, the old settings (shared critic, no trust
 region) against the new default. ``... target-kl --seeds 100-123``: the sweep that chose ``target_kl``.
+``... defaults --seeds 100-107``: regret of the candidate settings of the reference-aligned update, with
+TPE and random search, on ``Bowl`` and ``LeNetLike`` (docs/decisions.md#mappo-update); ``... previous``
+runs only ``MAPPOTuner()``'s default, for a checkout of an earlier MAPPO.
+The variants, updates and target-kl studies were measured with the MAPPO before docs/decisions.md#mappo-update.
 Synthetic objectives only: nothing here trains a LeNet.
 """
 
@@ -22,10 +26,29 @@ from scipy import stats
 from paperlib.lenet.trial import cpu_threads
 from paperlib.tuners.base import run_search
 from paperlib.tuners.mappo import MAPPOConfig, MAPPOTuner
-from paperlib.tuners.synthetic import Bowl, Coupled
+from paperlib.tuners.synthetic import Bowl, Coupled, LeNetLike
 
 OBJECTIVES: dict[str, Callable[[], Any]] = {"Bowl": Bowl, "Coupled": Coupled}
 """The separable objective and the interacting one."""
+
+DEFAULTS_OBJECTIVES: dict[str, Callable[[], Any]] = {"Bowl": Bowl, "LeNetLike": LeNetLike}
+"""Where the reference-aligned update's settings were chosen (docs/decisions.md#mappo-update)."""
+
+
+def candidates() -> dict[str, dict[str, Any]]:
+    """The settings compared for the reference-aligned update: on-policy's own values, then the few changes
+    that 9 updates might need (built on call, so ``previous`` runs in a checkout without these fields)."""
+    return {
+        "on-policy's values (lr 5e-4, critic 5e-4)": {
+            "config": MAPPOConfig(learning_rate=5e-4, critic_learning_rate=5e-4)
+        },
+        "lr 1e-2, critic 1e-2": {"config": MAPPOConfig(learning_rate=1e-2, critic_learning_rate=1e-2)},
+        "lr 3e-3, critic 1e-2": {"config": MAPPOConfig(learning_rate=3e-3, critic_learning_rate=1e-2)},
+        "lr 1e-2, critic 1e-2, variance floor 1e-4": {
+            "config": MAPPOConfig(learning_rate=1e-2, critic_learning_rate=1e-2, value_norm_floor=1e-4)
+        },
+    }
+
 
 BEFORE = {"critic": "shared", "config": MAPPOConfig(target_kl=None)}
 """The settings before the trust region and per-agent critics (same learning rate, epochs and rollout)."""
@@ -105,6 +128,25 @@ def target_kl(seeds: Sequence[int], values: Sequence[float | None], episodes: in
     return {"seeds": list(seeds), "episodes": episodes, "best_score": out}
 
 
+def regrets(seeds: Sequence[int], rows: Mapping[str, dict[str, Any]], baselines: bool, episodes: int = 200) -> dict:
+    """Regret (the objective's maximum minus the best score found) at ``episodes`` for each MAPPO setting in
+    ``rows`` and, with ``baselines``, TPE and random search; per objective of :data:`DEFAULTS_OBJECTIVES`:
+    mean, 95 % CI half-width, every seed's value, and the critics' explained variance on the fresh rollout."""
+    out: dict[str, Any] = {}
+    for name, make in DEFAULTS_OBJECTIVES.items():
+        objective = make()
+        for label, options in rows.items():
+            runs = mappo_runs(objective, seeds, episodes, **options)
+            out.setdefault(name, {})[label] = _stat([objective.best_score - t.result.best_score for t in runs])
+            ev = [v for t in runs for u in t.update_log for v in u.get("explained_variance_before", {}).values()]
+            if ev:  # absent from an earlier MAPPO's records
+                out[name][label]["explained_variance_before_median"] = round(statistics.median(ev), 3)
+        for method in ("tpe", "random") if baselines else ():
+            found = [run_search(method, objective, episodes=episodes, seed=s).best_score for s in seeds]
+            out.setdefault(name, {})[method] = _stat([objective.best_score - b for b in found])
+    return {"seeds": list(seeds), "episodes": episodes, "regret": out}
+
+
 def _stat(values: Sequence[float]) -> dict[str, Any]:
     mean, half = mean_ci(values)
     return {"mean": round(mean, 5), "ci95": round(half, 5), "values": [round(v, 5) for v in values]}
@@ -124,7 +166,7 @@ def _seeds(text: str) -> list[int]:
 
 def main(argv: Sequence[str] | None = None) -> Mapping[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m paperlib.bench.mappo_study", description=__doc__.split("\n")[0])
-    parser.add_argument("study", choices=["variants", "updates", "target-kl"])
+    parser.add_argument("study", choices=["variants", "updates", "target-kl", "defaults", "previous"])
     parser.add_argument("--seeds", default="0-19", type=_seeds, help="e.g. 0-19 (default) or 1,2,5")
     parser.add_argument("--episodes", default=200, type=int)
     args = parser.parse_args(argv)
@@ -132,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> Mapping[str, Any]:
         result = variants(args.seeds, args.episodes)
     elif args.study == "updates":
         result = updates(args.seeds, args.episodes)
+    elif args.study == "defaults":
+        result = regrets(args.seeds, candidates(), baselines=True, episodes=args.episodes)
+    elif args.study == "previous":
+        result = regrets(args.seeds, {"MAPPOTuner() default": {}}, baselines=False, episodes=args.episodes)
     else:
         result = target_kl(args.seeds, [None, 0.2, 0.1, 0.05, 0.03, 0.02, 0.01], args.episodes)
     print(json.dumps(result, indent=1))

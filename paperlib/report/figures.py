@@ -141,6 +141,31 @@ def policy_updates(updates: Sequence[Mapping[str, Any]], target_kl: float | None
     return fig
 
 
+def critic_fit(updates: Sequence[Mapping[str, Any]]) -> Figure:
+    """How well each agent's critic predicted each fresh rollout (``updates.jsonl``): its explained variance
+    against predicting the rollout's own mean (0, the dashed line), before the update and after it;
+    records without these fields (an earlier MAPPO's) say so."""
+    fig, axes = new_figure(10, 3.2, ncols=2)
+    before, after = axes[0]
+    fitted = [u for u in updates if "explained_variance_before" in u]
+    if not fitted:
+        before.text(0.5, 0.5, "no critic record in this run", ha="center", transform=before.transAxes)
+        fig.suptitle("MAPPO's critics against the rollout's mean")
+        return fig
+    x = np.array([u["update"] for u in fitted])
+    for ax, key, when in (
+        (before, "explained_variance_before", "fresh rollout"),
+        (after, "explained_variance", "after"),
+    ):
+        for agent in fitted[0][key]:
+            ax.plot(x, [np.nan if u[key][agent] is None else u[key][agent] for u in fitted], "o-", label=agent)
+        ax.axhline(0.0, color="grey", linestyle="--", label="the rollout's mean")
+        ax.set(xlabel="update", ylabel=f"explained variance ({when})", ylim=(max(ax.get_ylim()[0], -3.0), 1.05))
+        ax.legend(fontsize=7)
+    fig.suptitle("MAPPO's critics: explained variance per agent (1 exact, 0 no better than the rollout's mean)")
+    return fig
+
+
 def search_time_bars(
     ours: Mapping[str, Mapping[str, tuple[float, float | None]]],
     paper: Mapping[str, Mapping[str, tuple[float, float | None]]],

@@ -194,6 +194,10 @@ def describe_run(record: dict[str, Any], retrained: Mapping[str, Any] | None = N
                 f"{training['clip_fraction']['median']:.2f}, {training['stopped_early']} stopped early",
             )
         )
+    if "explained_variance_before" in training:  # runs of an earlier MAPPO lack it
+        ev = training["explained_variance_before"]
+        fits = ", ".join(f"{agent} {_ev(ev['first'][agent])} → {_ev(ev['last'][agent])}" for agent in ev["first"])
+        rows.append(("critics' explained variance (fresh rollout, first → last update)", fits))
     rows += [
         (
             "final (full budget, search seed, test set)",
@@ -211,6 +215,10 @@ def describe_run(record: dict[str, Any], retrained: Mapping[str, Any] | None = N
             )
         )
     return "\n".join(["| | |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows])
+
+
+def _ev(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def _final(value: float | None) -> str:

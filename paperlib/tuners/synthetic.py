@@ -98,3 +98,44 @@ class Coupled:
     def best_score(self) -> float:
         """The objective's maximum (on the ridge, full budget)."""
         return self.ceiling
+
+
+@dataclass(frozen=True)
+class LeNetLike:
+    """An objective shaped like a small network's validation accuracy over Table 2 (docs/decisions.md#mappo-update).
+
+    Not fitted to any measurement, only shaped as such landscapes usually are: scores packed just
+    below ``ceiling`` (regrets of 1e-3 matter), a best ``learning_rate`` that rises with
+    ``batch_size`` (in unit coordinates ``0.5 + 0.25 * batch_size``, on the grid), too small a step
+    costing more than a slightly large one, a step more than 0.25 past the best diverging to
+    ``chance``, wider hidden layers better, a kernel of 5 best, and dropout (the rate of dropping)
+    costing most in narrow layers. The maximum, ``ceiling``, lies on MAPPO's grid (conv_size 5,
+    hidden_size 1024, dropout_rate 0.5, e.g. batch_size 24 with learning_rate 0.0075).
+    """
+
+    space: SearchSpace = TABLE2
+    """The space the objective is defined on (Table 2's names)."""
+    ceiling: float = 0.992
+    """Score at the best configurations, full budget."""
+    chance: float = 0.1
+    """Score of a diverged run (ten classes)."""
+    fidelity_gap: float = 0.1
+    """Relative score lost at budget 0 (linear in the budget)."""
+
+    def __call__(self, config: Mapping[str, Any], budget: float = 1.0) -> float:
+        u = unit(self.space, config)
+        miss = u["learning_rate"] - (0.5 + 0.25 * u["batch_size"])
+        if miss > 0.25:
+            return self.chance
+        error = (
+            (0.4 if miss < 0 else 0.2) * miss**2
+            + 0.02 * (1.0 - u["hidden_size"]) ** 2
+            + 0.015 * (u["conv_size"] - 0.6) ** 2
+            + 0.03 * u["dropout_rate"] ** 2 * (1.5 - u["hidden_size"])
+        )
+        return (self.ceiling - error) * (1.0 - self.fidelity_gap * (1.0 - budget))
+
+    @property
+    def best_score(self) -> float:
+        """The objective's maximum (full budget)."""
+        return self.ceiling

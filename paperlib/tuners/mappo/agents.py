@@ -168,12 +168,18 @@ class Team:
 
     def critic_dim(self, critic: str) -> int:
         """Input width of one critic of kind ``critic`` (one of :data:`CRITICS`)."""
-        return {"per_agent": self.joint_dim, "shared": self.state_dim, "independent": self.obs_dim}[critic]
+        return {"per_agent": self.joint_dim + 1, "shared": self.state_dim, "independent": self.obs_dim}[critic]
 
     def critic_inputs(self, episode: Sequence[Choice], critic: str) -> Tensor:
-        """What the critic(s) of kind ``critic`` see when each agent acts, shape ``(agents, critic_dim)``."""
+        """What the critic(s) of kind ``critic`` see when each agent acts, shape ``(agents, critic_dim)``.
+
+        A per-agent critic sees the joint state and a constant 1: agent 0's joint state is all zeros, and
+        through zero biases and ReLUs a zero input reaches only the output bias; the constant gives
+        every weight of every critic a gradient (docs/decisions.md#mappo-critic).
+        """
         if critic == "per_agent":
-            return self.joint_states(episode)
+            states = self.joint_states(episode)
+            return torch.cat([states, torch.ones(len(self), 1)], dim=1)
         if critic == "shared":
             return self.states(episode)
         return self.observations(episode)

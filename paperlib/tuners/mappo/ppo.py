@@ -1,8 +1,8 @@
 """The pure math of PPO, as small functions on tensors (no networks, no state).
 
 Each function names its step of the algorithm and its reference: CleanRL's ``ppo.py`` (clipped
-surrogate, advantage normalization) and marlbenchmark/on-policy (Huber value loss, normalized value
-targets); see docs/decisions.md#mappo-rewards.
+surrogate, approx-KL) and marlbenchmark/on-policy (per-agent advantage normalization, Huber value loss,
+value clipping); see docs/decisions.md#mappo-rewards and #mappo-update.
 """
 
 from __future__ import annotations
@@ -11,27 +11,15 @@ import torch
 from torch import Tensor
 
 
-def standardize_rewards(rewards: Tensor, seen: Tensor, eps: float = 1e-8) -> Tensor:
-    """Rewards in units of every reward seen so far: ``(r - mean(seen)) / (std(seen) + eps)``.
+def normalize_advantages(advantages: Tensor, eps: float = 1e-5) -> Tensor:
+    """Each agent's advantages shifted to mean 0 and scaled to standard deviation 1 over the rollout.
 
-    Exact running statistics, where on-policy's ``ValueNorm`` keeps a debiased exponential average with
-    a variance floor; both give the critic targets of unit scale (docs/decisions.md#mappo-rewards).
-    One reward alone has no spread and standardizes to 0.
+    ``advantages`` is ``(episodes, agents)``; every column is normalized on its own, as on-policy's
+    separated runner does with one buffer per agent: the population standard deviation (numpy's
+    ``nanstd``) plus 1e-5. A rollout of one episode comes out as 0.
     """
-    mean = seen.mean()
-    std = seen.std() if seen.numel() > 1 else torch.zeros((), dtype=seen.dtype)
-    return (rewards - mean) / (std + eps)
-
-
-def normalize_advantages(advantages: Tensor, eps: float = 1e-8) -> Tensor:
-    """Advantages shifted to mean 0 and scaled to standard deviation 1 over the batch (CleanRL ``norm_adv``).
-
-    The standard deviation is the unbiased one, as CleanRL's ``Tensor.std()``; a batch of one has none
-    and comes out as 0.
-    """
-    if advantages.numel() < 2:
-        return advantages - advantages.mean()
-    return (advantages - advantages.mean()) / (advantages.std() + eps)
+    centred = advantages - advantages.mean(dim=0, keepdim=True)
+    return centred / (centred.pow(2).mean(dim=0, keepdim=True).sqrt() + eps)
 
 
 def clipped_surrogate(ratio: Tensor, advantages: Tensor, clip_coef: float) -> Tensor:
@@ -75,6 +63,30 @@ def huber(error: Tensor, delta: float) -> Tensor:
     """
     small = error.abs() <= delta
     return torch.where(small, error**2 / 2, delta * (error.abs() - delta / 2))
+
+
+def clipped_value_loss(values: Tensor, old_values: Tensor, targets: Tensor, clip: float | None, delta: float) -> Tensor:
+    """On-policy's clipped value loss, elementwise: the larger of the Huber losses of ``values`` and of
+    ``values`` kept within ``clip`` of ``old_values`` (the critics' values at the rollout).
+
+    So a critic gains nothing from moving a value more than ``clip`` past its value at the rollout
+    in one update (PPO's value clipping); ``clip=None`` gives the plain Huber loss.
+    """
+    loss = huber(values - targets, delta)
+    if clip is None:
+        return loss
+    clipped = old_values + torch.clamp(values - old_values, -clip, clip)
+    return torch.max(loss, huber(clipped - targets, delta))
+
+
+def explained_variance(predictions: Tensor, targets: Tensor) -> Tensor:
+    """Per column, ``1 - mse(predictions, targets) / mse(mean(targets), targets)``: 1 for a perfect critic, 0
+    for one as good as predicting the batch's own mean, negative for a worse one; not finite where the
+    targets do not vary. ``(episodes, agents)`` in, ``(agents,)`` out.
+    """
+    mse = (targets - predictions).pow(2).mean(dim=0)
+    constant = (targets - targets.mean(dim=0, keepdim=True)).pow(2).mean(dim=0)
+    return 1.0 - mse / constant
 
 
 def approx_kl(logratio: Tensor) -> Tensor:

@@ -18,6 +18,9 @@ def summarize_updates(updates: Sequence[dict[str, Any]], target_kl: float | None
     kl = [u["approx_kl"] for u in updates]
     clip = [u["clip_fraction"] for u in updates]
     epochs = [u["epochs"] for u in updates]
+    if "explained_variance_before" in updates[0]:  # an earlier MAPPO's records do not have it
+        first, last = updates[0]["explained_variance_before"], updates[-1]["explained_variance_before"]
+        summary["explained_variance_before"] = {"first": first, "last": last}
     return summary | {
         "approx_kl": {"median": _short(statistics.median(kl)), "max": max(kl)},
         "clip_fraction": {"median": _short(statistics.median(clip)), "max": max(clip)},

@@ -2,88 +2,38 @@
 
 In an episode the agents act in order, each given the previous agent's action; the configuration's
 validation accuracy is the reward they share. After every rollout but the last the actors and their
-centralized critics take a PPO update, which stops early when the policy has moved ``target_kl``
-from the one that sampled the rollout: centralized training, decentralized execution
-(docs/paper.md#reading-3). Every update leaves a record of how far it moved (:meth:`MAPPOTuner.training_log`).
+centralized critics take a PPO update as on-policy's MAPPO does where the paper is silent: actors and
+critics with their own optimizers, the critics' targets normalized (``ValueNorm``) and their values
+clipped, each agent's advantages normalized on their own (docs/decisions.md#mappo-update): centralized
+training, decentralized execution (docs/paper.md#reading-3). Every update leaves a record of how far
+it moved the policy and how well each critic predicted the rollout (:meth:`MAPPOTuner.training_log`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 import torch
 
-from paperlib.errors import TunerError, check_int
+from paperlib.errors import TunerError
 from paperlib.space import TABLE2, SearchSpace
 from paperlib.tuners.base import Suggestion, Tuner
 from paperlib.tuners.mappo import ppo
 from paperlib.tuners.mappo.agents import CRITICS, GROUPINGS, OBSERVATIONS, Actor, Choice, Critic, Team, resolve_groups
+from paperlib.tuners.mappo.config import MAPPOConfig
 from paperlib.tuners.mappo.heads import HEADS
 from paperlib.tuners.mappo.stats import summarize_updates
-
-TARGET_KL = 0.02
-"""Default ``target_kl`` (docs/decisions.md#mappo-trust-region)."""
+from paperlib.tuners.mappo.valuenorm import ValueNorm
 
 
 def streams(seed: int, n: int = 3) -> list[torch.Generator]:
     """``n`` independent torch generators from one seed (numpy's ``SeedSequence.spawn``): initialisation, sampling, minibatch order."""
     children = np.random.SeedSequence(seed % 2**64).spawn(n)
     return [torch.Generator().manual_seed(int(c.generate_state(1, np.uint64)[0])) for c in children]
-
-
-@dataclass(frozen=True)
-class MAPPOConfig:
-    """PPO settings of the MAPPO tuner (CleanRL names), chosen on synthetic objectives only.
-
-    No discount or GAE lambda: the one reward comes at the end of the episode and is shared
-    (docs/decisions.md#mappo-rewards). Why each value: docs/decisions.md#mappo-settings.
-    """
-
-    rollout_episodes: int = 20
-    """Episodes (configurations) per PPO update, K (NNI's ``trials_per_update``); 200 episodes give 10 updates."""
-    update_epochs: int = 15
-    """Passes over each rollout per update (on-policy's ``ppo_epoch``)."""
-    num_minibatches: int = 1
-    """Minibatches per epoch (one, as on-policy)."""
-    learning_rate: float = 1e-2
-    """Adam step size for actors and critic (far above the references': few updates must move the policy)."""
-    adam_eps: float = 1e-5
-    """Adam's epsilon (on-policy's ``opti_eps``, CleanRL's choice)."""
-    clip_coef: float = 0.2
-    """Clip range of the probability ratio in the surrogate objective (all three references)."""
-    ent_coef: float = 0.01
-    """Weight of the entropy bonus (CleanRL and on-policy; NNI uses 0)."""
-    vf_coef: float = 0.5
-    """Weight of the value loss (CleanRL and NNI; on-policy uses 1 with separate actor and critic optimizers)."""
-    huber_delta: float = 10.0
-    """Where the Huber value loss turns from quadratic to linear (on-policy's ``huber_delta``)."""
-    max_grad_norm: float = 0.5
-    """Gradient norm clip, applied to actors and critic separately (CleanRL and NNI; on-policy clips at 10)."""
-    norm_adv: bool = True
-    """Normalize advantages over the whole rollout, all agents together (on-policy; CleanRL does it per minibatch)."""
-    hidden_size: int = 32
-    """Width of the hidden ReLU layers of actors (one) and critics (two); why 32: docs/decisions.md#mappo-networks."""
-    target_kl: float | None = TARGET_KL
-    """The trust region: an update stops before the step that would start from a policy whose approx-KL
-    (CleanRL's estimator) from the rollout's policy exceeds it; None: every epoch runs (CleanRL's default).
-    Chosen on synthetic objectives only: docs/decisions.md#mappo-trust-region."""
-
-    def __post_init__(self) -> None:
-        for name in ("rollout_episodes", "update_epochs", "num_minibatches", "hidden_size"):
-            check_int(getattr(self, name), f"MAPPOConfig.{name}", TunerError, minimum=1)
-        if self.num_minibatches > self.rollout_episodes:
-            raise TunerError(
-                f"MAPPOConfig.num_minibatches ({self.num_minibatches}) exceeds rollout_episodes ({self.rollout_episodes})"
-            )
-        for name in ("learning_rate", "adam_eps", "clip_coef", "huber_delta", "max_grad_norm"):
-            if not getattr(self, name) > 0:
-                raise TunerError(f"MAPPOConfig.{name} must be positive, got {getattr(self, name)!r}")
-        if self.target_kl is not None and not self.target_kl > 0:
-            raise TunerError(f"MAPPOConfig.target_kl must be positive or None, got {self.target_kl!r}")
 
 
 class MAPPOTuner(Tuner):
@@ -137,11 +87,14 @@ class MAPPOTuner(Tuner):
         self.actors = torch.nn.ModuleList(Actor(self.team.obs_dim, a.n_outputs, hidden, init) for a in self.team.agents)
         n_critics = 1 if critic == "shared" else len(self.team)
         self.critics = torch.nn.ModuleList(Critic(self.team.critic_dim(critic), hidden, init) for _ in range(n_critics))
-        self.optimizer = torch.optim.Adam(
-            [*self.actors.parameters(), *self.critics.parameters()],
-            lr=self.config.learning_rate,
-            eps=self.config.adam_eps,
+        # Actors and critics each have their own Adam (on-policy's ``actor_optimizer``, ``critic_optimizer``).
+        cfg = self.config
+        self.actor_optimizer = torch.optim.Adam(self.actors.parameters(), lr=cfg.learning_rate, eps=cfg.adam_eps)
+        self.critic_optimizer = torch.optim.Adam(
+            self.critics.parameters(), lr=cfg.critic_learning_rate, eps=cfg.adam_eps
         )
+        self.value_norm = ValueNorm(cfg.value_norm_beta, cfg.value_norm_floor)
+        """Running statistics of the shared reward: the critics' targets are in its units."""
         self._rollout: list[tuple[Suggestion, list[Choice]]] = []  # handed out in this rollout, in order
         self._scores: dict[int, float] = {}  # index -> score told, for this rollout
         self._next_index = 0
@@ -197,7 +150,7 @@ class MAPPOTuner(Tuner):
         """Log-probability and entropy of every agent's action, each of shape ``(episodes, agents)``.
 
         An agent's heads are independent given its observation, so its log-probability and entropy
-        are the sums over its heads.
+        are the sums over its heads (the bonus in the loss takes the mean over heads: :meth:`_actor_step`).
         """
         logprobs, entropies = [], []
         for i, actor in enumerate(self.actors):
@@ -223,56 +176,101 @@ class MAPPOTuner(Tuner):
         b_obs = torch.stack([self.team.observations(e) for e in episodes])  # (K, agents, obs_dim)
         b_inputs = torch.stack([self.team.critic_inputs(e, self.critic_kind) for e in episodes])  # (K, agents, dim)
         b_actions = [torch.tensor([e[i] for e in episodes]) for i in range(len(self.team))]  # per agent (K, heads)
+        b_rewards = rewards.unsqueeze(1).expand(-1, len(self.team))  # the shared reward, once per agent
 
-        # Shared reward, standardized by the running statistics of every reward so far (on-policy's ValueNorm).
-        seen = torch.tensor([o.score for o in self.result.history])
-        b_returns = ppo.standardize_rewards(rewards, seen).unsqueeze(1).expand(-1, len(self.team))
         # The behaviour policy is the current one: the parameters have not moved since the rollout began.
         with torch.no_grad():
             b_logprobs, entropy_before = self._evaluate(b_obs, b_actions)
-            b_values = self._values(b_inputs)
-        # Advantage of each agent = shared return minus its own critic's value.
-        b_advantages = b_returns - b_values
+            b_values = self._values(b_inputs)  # in the normalizer's units, as the critics learned them
+        # Advantage of each agent = shared reward minus its own critic's value, in units of the reward (on-policy
+        # denormalizes with the statistics the critics were trained under), normalized per agent.
+        b_predicted = self.value_norm.denormalize(b_values)
+        b_advantages = b_rewards - b_predicted
         if cfg.norm_adv:
             b_advantages = ppo.normalize_advantages(b_advantages)
+        # The critics' targets: the reward in units of every rollout so far, this one included (ValueNorm).
+        self.value_norm.update(rewards)
+        b_returns = self.value_norm.normalize(b_rewards)
 
         kl_per_epoch, clip_per_epoch, epochs, stopped = [], [], 0, False
         for _ in range(cfg.update_epochs):
             order = torch.randperm(len(episodes), generator=self._shuffler)
             kls, clips = [], []
             for mb in torch.tensor_split(order, cfg.num_minibatches):
-                newlogprob, entropy = self._evaluate(b_obs[mb], [a[mb] for a in b_actions])
-                logratio = newlogprob - b_logprobs[mb]
-                ratio = logratio.exp()
-                with torch.no_grad():  # how far the policy has moved before this step (CleanRL's approx_kl, clipfrac)
-                    kls.append(float(ppo.approx_kl(logratio)))
-                    clips.append(float(ppo.clip_fraction(ratio, cfg.clip_coef)))
-                stopped = cfg.target_kl is not None and kls[-1] > cfg.target_kl
-                if stopped:
-                    break  # the trust region: no step from a policy already target_kl away
-                # Policy loss: each agent's probability ratio in the clipped surrogate (PPO eq. 7).
-                pg_loss = ppo.clipped_surrogate(ratio, b_advantages[mb], cfg.clip_coef)
-                # Value loss: Huber between each agent's critic and the shared return (on-policy).
-                v_loss = ppo.huber(self._values(b_inputs[mb]) - b_returns[mb], cfg.huber_delta).mean()
-                loss = pg_loss - cfg.ent_coef * entropy.mean() + cfg.vf_coef * v_loss
-
-                self.optimizer.zero_grad()
-                loss.backward()
-                # Gradient clipping per kind of network, as on-policy clips actor and critic separately.
-                torch.nn.utils.clip_grad_norm_(self.actors.parameters(), cfg.max_grad_norm)
-                torch.nn.utils.clip_grad_norm_(self.critics.parameters(), cfg.max_grad_norm)
-                self.optimizer.step()
-            kl_per_epoch.append(sum(kls) / len(kls))
-            clip_per_epoch.append(sum(clips) / len(clips))
-            if stopped:
-                break
-            epochs += 1
+                if not stopped:
+                    mb_actions = [a[mb] for a in b_actions]
+                    stopped = self._actor_step(b_obs[mb], mb_actions, b_logprobs[mb], b_advantages[mb], kls, clips)
+                # The critics train every epoch, whatever the actors do (on-policy's ``r_mappo.py``).
+                self._critic_step(b_inputs[mb], b_values[mb], b_returns[mb])
+            if kls:
+                kl_per_epoch.append(sum(kls) / len(kls))
+                clip_per_epoch.append(sum(clips) / len(clips))
+            epochs += not stopped
         self.updates += 1
         self.update_log.append(
             self._update_record(b_obs, b_actions, b_logprobs, b_inputs, b_returns, entropy_before, b_values)
+            | self._critic_record(b_inputs, b_predicted, b_rewards)
             | {"epochs": epochs, "stopped_early": stopped}
             | {"approx_kl_per_epoch": _rounded(kl_per_epoch), "clip_fraction_per_epoch": _rounded(clip_per_epoch)}
         )
+
+    def _actor_step(self, obs, actions, old_logprobs, advantages, kls: list, clips: list) -> bool:
+        """One step of the actors on a minibatch; True, and no step, when ``target_kl`` is set and already exceeded."""
+        cfg = self.config
+        newlogprob, entropy = self._evaluate(obs, actions)
+        logratio = newlogprob - old_logprobs
+        ratio = logratio.exp()
+        with torch.no_grad():  # how far the policy has moved before this step (CleanRL's approx_kl, clipfrac)
+            kls.append(float(ppo.approx_kl(logratio)))
+            clips.append(float(ppo.clip_fraction(ratio, cfg.clip_coef)))
+        if cfg.target_kl is not None and kls[-1] > cfg.target_kl:
+            return True  # the optional trust region: no step from a policy already target_kl away
+        # Policy loss: each agent's probability ratio in the clipped surrogate (PPO eq. 7), and the entropy
+        # bonus with each agent's entropy averaged over its heads (on-policy's ``act.py``): more heads, no more bonus.
+        heads = torch.tensor([len(agent.heads) for agent in self.team.agents])
+        loss = ppo.clipped_surrogate(ratio, advantages, cfg.clip_coef) - cfg.ent_coef * (entropy / heads).mean()
+        self.actor_optimizer.zero_grad()
+        loss.backward()
+        for actor in self.actors:  # clipped per network, as on-policy clips each agent's actor
+            torch.nn.utils.clip_grad_norm_(actor.parameters(), cfg.max_grad_norm)
+        self.actor_optimizer.step()
+        return False
+
+    def _critic_step(self, inputs, old_values, returns) -> None:
+        """One step of the critics on a minibatch: the clipped Huber value loss against the normalized reward."""
+        cfg = self.config
+        values = self._values(inputs)
+        v_loss = ppo.clipped_value_loss(values, old_values, returns, cfg.value_clip, cfg.huber_delta).mean()
+        self.critic_optimizer.zero_grad()
+        (cfg.vf_coef * v_loss).backward()
+        for critic in self.critics:
+            torch.nn.utils.clip_grad_norm_(critic.parameters(), cfg.max_grad_norm)
+        self.critic_optimizer.step()
+
+    def _critic_record(self, b_inputs, b_predicted, b_rewards) -> dict:
+        """How well each critic predicted the rollout, in units of the reward, against predicting its mean.
+
+        ``explained_variance_before`` is ``1 - critic_mse_before / constant_mse`` on the fresh rollout (the
+        critics had not trained on it); above 0 the critic beats the rollout's own mean, which a critic
+        that sees nothing (agent 0's) cannot. ``explained_variance``: the same after the update.
+        """
+        with torch.no_grad():
+            after = self.value_norm.denormalize(self._values(b_inputs))
+        names = [agent.name for agent in self.team.agents]
+        mse = (b_rewards - b_predicted).pow(2).mean(dim=0)
+        constant = float((b_rewards[:, 0] - b_rewards[:, 0].mean()).pow(2).mean())
+        mean, var = self.value_norm.mean_var()
+
+        def per_agent(values: torch.Tensor) -> dict[str, float | None]:
+            return {n: (_rounded(float(v)) if constant > 0 else None) for n, v in zip(names, values)}
+
+        return {
+            "critic_mse_before": dict(zip(names, _rounded(mse.tolist()))),
+            "constant_mse": _rounded(constant),
+            "explained_variance_before": per_agent(ppo.explained_variance(b_predicted, b_rewards)),
+            "explained_variance": per_agent(ppo.explained_variance(after, b_rewards)),
+            "value_norm": {"mean": _rounded(mean), "std": _rounded(var**0.5)},
+        }
 
     def _update_record(self, b_obs, b_actions, b_logprobs, b_inputs, b_returns, entropy_before, b_values) -> dict:
         """Where the update left the policy and critics, measured on the rollout it learned from."""
