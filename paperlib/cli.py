@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from paperlib import paths
 from paperlib.bench.cli import add_bench_parser, run_bench_command
 from paperlib.errors import ExecutorError, PaperlibError, SpaceError, TunerError
 from paperlib.experiment.executor import check_pool, open_executor
+from paperlib.experiment.pool_security import client_security, write_scheduler_file
 from paperlib.experiment.profiles import PROFILES, SLICES
 from paperlib.experiment.retraining import add_retrain_parser, run_retrain_command
 from paperlib.lenet.data import DATASETS
@@ -63,9 +65,17 @@ def _add_pool(parser: argparse.ArgumentParser) -> None:
         "--scheduler",
         default=None,
         metavar="ADDRESS|FILE",
-        help="run trials on an existing Dask cluster: its scheduler's host:port or scheduler file",
+        help="run trials on an existing Dask cluster: its scheduler's [tcp://|tls://]host:port or scheduler file "
+        "(docs/cluster.md)",
     )
     parser.add_argument("--trials-per-worker", type=int, default=1, help=TRIALS_HELP)
+    for flag, what in (("ca-file", "CA certificate"), ("cert", "client certificate"), ("key", "client key")):
+        parser.add_argument(
+            f"--tls-{flag}",
+            default=None,
+            metavar="FILE",
+            help=f"--scheduler tls://...: the {what} (PEM); default: Dask's distributed.comm.tls settings",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,11 +217,13 @@ def _search(args: argparse.Namespace) -> int:
         options["reuse_repeats"] = True
     if args.space is not None:
         options["space"] = _read_space(Path(args.space))
-    pool = check_pool(args.workers, args.scheduler, args.trials_per_worker)  # before any work, as every input
+    security = client_security(args.tls_ca_file, args.tls_cert, args.tls_key)
+    pool = check_pool(args.workers, args.scheduler, args.trials_per_worker, security)  # before any work
     experiment = make_experiment(
         args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir), Path(args.out), **options
     )
-    with open_executor(args.workers, args.scheduler, args.trials_per_worker, _gpus(experiment.device, pool)) as pooled:
+    gpus = _gpus(experiment.device, pool)
+    with open_executor(args.workers, args.scheduler, args.trials_per_worker, gpus, security=security) as pooled:
         run_experiment(experiment, executor=pooled)
     return 0
 
@@ -225,19 +237,44 @@ def _gpus(device: str, pool: tuple) -> int:
 
 
 def _pool(args: argparse.Namespace) -> int:
+    """Start the cluster, write its scheduler file (owner-only), run the command; SIGTERM ends all three."""
     import subprocess
 
     command = args.run[1:] if args.run[:1] == ["--"] else args.run
     if not command:
         raise ExecutorError("pool needs a command to run after --")
     pool = check_pool(args.workers, None, args.trials_per_worker)
+    file = Path(args.scheduler_file)
+    if not file.parent.is_dir():
+        raise ExecutorError(f"--scheduler-file {file}: its folder {file.parent} does not exist")
     with open_executor(args.workers, None, args.trials_per_worker, _gpus(args.device, pool)) as executor:
-        executor.client.write_scheduler_file(args.scheduler_file)
-        print(f"pool: {args.workers} workers at {executor.where}, scheduler file {args.scheduler_file}", flush=True)
+        write_scheduler_file(file, executor.where, executor.client.security)
         try:
-            return subprocess.run(command, check=False).returncode
+            print(f"pool: {args.workers} workers at {executor.where}, scheduler file {file}", flush=True)
+            child = subprocess.Popen(command)
+            with _terminating(child):
+                status = child.wait()
+            return 128 - status if status < 0 else status  # a signal's number as the shell reports it
         finally:
-            Path(args.scheduler_file).unlink(missing_ok=True)  # the pool is gone: its address is no use
+            file.unlink(missing_ok=True)  # the pool is gone: its address is no use
+
+
+@contextmanager
+def _terminating(child) -> Iterator[None]:
+    """While ``child`` runs, SIGTERM is passed on to it (a second one kills it); the pool stops once it exits."""
+    import signal
+
+    def forward(signum: int, frame: object) -> None:
+        if child.poll() is None:
+            child.kill() if forward.seen else child.terminate()
+        forward.seen = True
+
+    forward.seen = False
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _read_space(path: Path):

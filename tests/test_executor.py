@@ -166,8 +166,8 @@ def final(out: Path):
 
 def test_the_pool_is_two_single_thread_workers_on_loopback(pool):
     assert isinstance(pool, DaskExecutor) and pool.slots == 2
-    assert pool.where.startswith(f"tcp://{HOST}:")
-    assert all(address.startswith(f"tcp://{HOST}:") for address in pool.client.nthreads())
+    assert pool.where.startswith(f"tls://{HOST}:")
+    assert all(address.startswith(f"tls://{HOST}:") for address in pool.client.nthreads())
     assert set(pool.client.nthreads().values()) == {1}
     processes = [psutil.Process(), *psutil.Process().children(recursive=True)]
     listening = {c.laddr.ip for p in processes for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}
@@ -240,7 +240,10 @@ def test_the_executor_benchmark_reports_ratios_and_identical_records(tmp_path, d
 def test_the_pool_command_runs_its_command_against_a_live_scheduler_file(tmp_path):
     # What `make reproduce WORKERS=N` does: the command (there, make) finds the pool through the file.
     file = tmp_path / "scheduler.json"
-    check = f"from distributed import Client; Client(scheduler_file={str(file)!r}, timeout=30).close()"
+    check = (
+        "from paperlib.experiment.executor import open_executor\n"
+        f"with open_executor(scheduler={str(file)!r}) as pool: assert pool.slots == 1"
+    )
     assert main(["pool", "--workers", "1", "--scheduler-file", str(file), "--", sys.executable, "-c", check]) == 0
     assert not file.exists(), "the file of a stopped pool is removed"
     assert main(["pool", "--workers", "1", "--scheduler-file", str(file), "--", sys.executable, "-c", "exit(3)"]) == 3

@@ -3,7 +3,8 @@
 A tuner hands out suggestions; an executor evaluates them and gives each result back in the order
 they were submitted, so records never depend on which worker finished first
 (docs/decisions.md#executor). ``open_executor`` builds one from the command line's ``--workers`` or
-``--scheduler``; a local cluster listens on loopback only.
+``--scheduler``; a local cluster listens on loopback only and serves only its own mutual-TLS
+credentials (``paperlib.experiment.pool_security``, docs/cluster.md).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlib.errors import ExecutorError, check_int
+from paperlib.experiment.pool_security import client_security, local_security, read_scheduler_file
 
 HOST = "127.0.0.1"
 """Where a local cluster's scheduler and workers listen: nothing beyond this machine."""
@@ -110,29 +112,45 @@ def check_workers(workers: Any) -> int | None:
     return None if workers is None else check_int(workers, "--workers", ExecutorError, minimum=1)
 
 
-def check_scheduler(scheduler: Any) -> dict[str, str] | None:
-    """``--scheduler``: a scheduler file that exists, or an address ``[tcp://]host:port``; returns Client's keyword."""
+def check_scheduler(scheduler: Any, security: Any = None) -> dict[str, Any] | None:
+    """``--scheduler``: a scheduler file, or an address ``[tcp://|tls://]host:port``; returns Client's keywords.
+
+    ``security`` holds the client's credentials for an address (default: Dask's configuration); a
+    scheduler file of ``paperlib pool`` carries its own.
+    """
     if scheduler is None:
         return None
     if not isinstance(scheduler, str) or not scheduler.strip():
         raise ExecutorError(f"--scheduler must be an address host:port or a scheduler file, got {scheduler!r}")
     if Path(scheduler).is_file():
-        return {"scheduler_file": scheduler}
+        return read_scheduler_file(Path(scheduler))
     address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
-    _, _, port = address.split("://", 1)[1].rpartition(":")
-    if not port.isdigit():
-        raise ExecutorError(f"--scheduler {scheduler!r} is neither an existing scheduler file nor an address host:port")
-    return {"address": address}
+    scheme, rest = address.split("://", 1)
+    _, _, port = rest.rpartition(":")
+    if scheme not in ("tcp", "tls") or not port.isdigit():
+        raise ExecutorError(
+            f"--scheduler {scheduler!r} is neither an existing scheduler file nor an address [tcp://|tls://]host:port"
+        )
+    security = client_security() if security is None else security
+    encrypted = bool(security.require_encryption and security.tls_client_cert)
+    if scheme == "tls" and not encrypted:
+        raise ExecutorError(
+            f"--scheduler {address} needs TLS credentials: give --tls-ca-file, --tls-cert and --tls-key "
+            "(or Dask's distributed.comm.tls settings)"
+        )
+    if scheme == "tcp" and security.require_encryption:
+        raise ExecutorError(f"--scheduler {address} is not encrypted but TLS is required: give its tls:// address")
+    return {"address": address, "security": security}
 
 
 def check_pool(
-    workers: Any = None, scheduler: Any = None, threads: Any = 1
-) -> tuple[int | None, dict[str, str] | None, int]:
+    workers: Any = None, scheduler: Any = None, threads: Any = 1, security: Any = None
+) -> tuple[int | None, dict[str, Any] | None, int]:
     """``--workers``, ``--scheduler`` and ``--trials-per-worker``, checked before any work: at most one pool."""
     if workers is not None and scheduler is not None:
         raise ExecutorError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     check_int(threads, "--trials-per-worker", ExecutorError, minimum=1)
-    return check_workers(workers), check_scheduler(scheduler), threads
+    return check_workers(workers), check_scheduler(scheduler, security), threads
 
 
 @contextmanager
@@ -142,12 +160,14 @@ def open_executor(
     threads: int = 1,
     gpus: int = 0,
     connect_s: float = CONNECT_S,
+    security: Any = None,
 ) -> Iterator[Inline | DaskExecutor]:
     """Inline when neither pool is given; else a local cluster of ``workers`` processes, or the cluster at ``scheduler``.
 
     A local cluster's workers run ``threads`` trials each; with ``gpus`` > 0 worker i sees GPU i mod ``gpus`` only.
+    ``security``: the client's credentials for an existing cluster's address (``check_scheduler``).
     """
-    n, connection, threads = check_pool(workers, scheduler, threads)
+    n, connection, threads = check_pool(workers, scheduler, threads, security)
     if n is None and connection is None:
         yield Inline()
         return
@@ -157,7 +177,7 @@ def open_executor(
         with local_cluster(n, threads, gpus) as cluster, Client(cluster) as client:
             yield DaskExecutor(client, cluster.scheduler_address)
         return
-    where = connection.get("address") or connection["scheduler_file"]
+    where = scheduler if Path(scheduler).is_file() else connection["address"]
     try:
         client = Client(**connection, timeout=connect_s)
     except (OSError, TimeoutError, ValueError) as error:
@@ -167,27 +187,54 @@ def open_executor(
 
 
 def local_cluster(workers: int, threads: int = 1, gpus: int = 0) -> Any:
-    """A cluster on this machine, loopback only, no dashboard: ``workers`` processes of ``threads`` threads.
+    """A cluster on this machine, loopback only, mutual TLS, no dashboard: ``workers`` processes of ``threads`` threads.
 
     With ``gpus`` the workers are spread over the GPUs, one GPU visible to each (what dask-cuda's
     ``LocalCUDACluster`` does, without its install); each keeps its data on its GPU.
     """
+    import dask
+
+    security = local_security()
+    # Dask's scheduler and workers always open an HTTP port too (dashboard, /info, /metrics), which TLS
+    # does not cover: with no routes it answers nothing but 404 (docs/cluster.md).
+    with dask.config.set(NO_HTTP_ROUTES):
+        return _start_cluster(workers, threads, gpus, security)
+
+
+NO_HTTP_ROUTES = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+"""Dask settings that leave the HTTP servers of a local cluster's scheduler and workers without pages."""
+
+
+def _start_cluster(workers: int, threads: int, gpus: int, security: Any) -> Any:
     from distributed import LocalCluster, Nanny, Scheduler, SpecCluster
 
     if not gpus:
         return LocalCluster(
-            n_workers=workers, threads_per_worker=threads, processes=True, host=HOST, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=threads,
+            processes=True,
+            host=HOST,
+            dashboard_address=None,
+            security=security,
         )
-    scheduler = {"cls": Scheduler, "options": {"host": HOST, "dashboard": False}}
-    return SpecCluster(workers=gpu_spec(workers, threads, gpus, Nanny), scheduler=scheduler)
+    scheduler = {"cls": Scheduler, "options": {"host": HOST, "dashboard": False, "security": security}}
+    workers_spec = gpu_spec(workers, threads, gpus, Nanny, security)
+    return SpecCluster(workers=workers_spec, scheduler=scheduler, security=security)
 
 
-def gpu_spec(workers: int, threads: int, gpus: int, worker_class: Any = None) -> dict[str, dict[str, Any]]:
+def gpu_spec(
+    workers: int, threads: int, gpus: int, worker_class: Any = None, security: Any = None
+) -> dict[str, dict[str, Any]]:
     """``SpecCluster``'s worker spec: worker i sees GPU i mod ``gpus`` and runs ``threads`` trials on it."""
     return {
         f"gpu{i % gpus}-{i}": {
             "cls": worker_class,
-            "options": {"nthreads": threads, "host": HOST, "env": {"CUDA_VISIBLE_DEVICES": str(i % gpus)}},
+            "options": {
+                "nthreads": threads,
+                "host": HOST,
+                "env": {"CUDA_VISIBLE_DEVICES": str(i % gpus)},
+                "security": security,
+            },
         }
         for i in range(workers)
     }

@@ -1,8 +1,9 @@
 """One hpbandster run on a background thread, with bounded waits and a clean shutdown.
 
 Private plumbing under :mod:`paperlib.tuners.hpbandster_tuners`: a loopback Pyro4 name server, the
-master and one relay worker; every wait is bounded and raises :class:`HpBandSterError`, and nothing
-is left running after :meth:`Session.stop` (docs/decisions.md#hpbandster-session).
+master and one relay worker, talking plain types over mutual TLS (:mod:`._pyro_tls`); every wait is
+bounded and raises :class:`HpBandSterError`, and nothing is left running after :meth:`Session.stop`
+(docs/decisions.md#hpbandster-session).
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from hpbandster.core.worker import Worker
 from hpbandster.optimizers import BOHB, HyperBand
 
 from paperlib.errors import HpBandSterError
+from paperlib.tuners._pyro_tls import HOST, secure_pyro
 
-HOST = "127.0.0.1"
-"""Every Pyro4 daemon of a session listens here only."""
 RUN_ID = "paperlib"
 """hpbandster's run id; each session has its own name server, so one fixed id is enough."""
 LOGGER = logging.getLogger("paperlib.hpbandster")
@@ -87,6 +87,16 @@ class _Stoppable:
 
     def active_iterations(self) -> list:
         return [] if self.stopping.is_set() else super().active_iterations()
+
+    def _submit_job(self, config_id: tuple, config: dict, budget: float) -> None:
+        # The job crosses Pyro4 as serpent, which carries built-in types only: ConfigSpace's numpy
+        # numbers become the equal int, float and str (the master keeps its own copy unchanged).
+        super()._submit_job(config_id, {name: _plain(value) for name, value in config.items()}, float(budget))
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the equal built-in number or string; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class _HyperBandMaster(_Stoppable, HyperBand):
@@ -271,8 +281,7 @@ def _drain(q: queue.Queue) -> list:
 
 def _start_nameserver(cleanup: ExitStack, wait_s: float) -> int:
     """Start a Pyro4 name server on :data:`HOST` and a free port; return the port."""
-    Pyro4.config.SERIALIZER = "pickle"  # see the module docstring; before any daemon or proxy exists
-    Pyro4.config.SERIALIZERS_ACCEPTED.add("pickle")
+    secure_pyro()  # before any daemon or proxy exists
     _, daemon, _ = Pyro4.naming.startNS(host=HOST, port=0)  # no broadcast server on 127.*
     thread = threading.Thread(target=daemon.requestLoop, name="paperlib-pyro-nameserver", daemon=True)
     thread.start()
