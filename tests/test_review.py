@@ -229,3 +229,12 @@ def test_bench_folders_are_named_by_cpu_model_and_cores(tmp_path, data_root):
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(paths.ROOT)},
     )
     assert f"--out results/bench/{provenance.machine_name()}" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_docs_quote_what_the_checks_use():
+    text = (paths.ROOT / "docs" / "reviewing.md").read_text(encoding="utf-8")
+    agree, of = spot_check.EXPECTED_OTHER_CPU
+    assert f"{agree} of {of} in the review's rerun" in text
+    assert f"(default {spot_check.DEFAULT_TRIALS})" in text
+    for command in ("make verify", "make spot-check", "make compare RERUN=DIR"):
+        assert command in text and command.split()[1] in (paths.ROOT / "Makefile").read_text(encoding="utf-8")
