@@ -45,10 +45,10 @@ test: $(INSTALLED) data
 	$(PY) -m pytest -q
 
 # The library as a practitioner installs it (docs/install.md): sdist and wheel built, the wheel installed alone
-# into a fresh venv on each Python found (python3.10 ... python3.14 on PATH, or WHEEL_PYTHONS=...), the
+# into a fresh venv on each Python found (python3.10 ... python3.14 on PATH or under pyenv, or WHEEL_PYTHONS=...), the
 # practitioner's path run there, then the optuna extra; and once into an environment holding the lowest
 # versions pyproject.toml allows, which it must keep. About 2 minutes and 6 GB of disk per Python (CUDA wheels).
-WHEEL_PYTHONS ?= $(foreach v,10 11 12 13 14,$(shell command -v python3.$(v)))
+WHEEL_PYTHONS ?=
 test-wheel: $(INSTALLED)
 	$(PY) scripts/wheel_check.py --lowest $(WHEEL_PYTHONS)
 

@@ -111,9 +111,28 @@ def admitted(interpreter: str) -> bool:
     return int(minor.stdout) >= int(spec)
 
 
+def discover() -> list[str]:
+    """Every CPython 3.10-3.14 that runs here: ``python3.N`` on PATH, else pyenv's (whose shims run only the selected ones)."""
+    found = []
+    root = (
+        subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
+        if shutil.which("pyenv")
+        else ""
+    )
+    for minor in range(10, 15):
+        candidates = [shutil.which(f"python3.{minor}")] + sorted(
+            Path(root).glob(f"versions/3.{minor}.*/bin/python3.{minor}")
+        )
+        for candidate in filter(None, candidates):
+            if subprocess.run([candidate, "-c", "pass"], capture_output=True, env=ENV).returncode == 0:
+                found.append(str(candidate))
+                break
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pythons", nargs="*", default=[sys.executable], help="interpreters to test (default: this one)")
+    parser.add_argument("pythons", nargs="*", help="interpreters to test (default: every Python 3.10-3.14 found)")
     parser.add_argument(
         "--lowest", action="store_true", help="also the lowest-versions environment, on this interpreter"
     )
@@ -123,7 +142,7 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="paperlib-wheel-"))
     work.mkdir(parents=True, exist_ok=True)
     wheel = build(work / "dist", work / "build.log")
-    reports = [check_interpreter(p, wheel, work, False) for p in args.pythons]
+    reports = [check_interpreter(p, wheel, work, False) for p in args.pythons or discover()]
     if args.lowest:
         reports.append(check_interpreter(sys.executable, wheel, work, True))
     for r in reports:
