@@ -4,7 +4,7 @@
 #   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
 #   make verify    make spot-check [TRIALS=K] [SEED=S]    make compare RERUN=DIR   (the reviewer's checks of OUT)
 #   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make bench-executor
-#   make bench-gpu    make bench-tuners    make lock    make clean
+#   make bench-gpu    make bench-tuners    make lock    make test-wheel    make clean
 # A rerun never rewrites committed results: a complete search (its executed notebook is there) is
 # skipped, and the tables, figures and MANIFEST are rebuilt only when a result file changed.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -27,7 +27,7 @@ WORKERS ?=
 SCHEDULER ?=
 TRIALS_PER_WORKER ?= 1
 
-.PHONY: test reproduce reproduce-all verify spot-check compare lab html ablation bench bench-executor bench-gpu bench-tuners lock clean data
+.PHONY: test test-wheel reproduce reproduce-all verify spot-check compare lab html ablation bench bench-executor bench-gpu bench-tuners lock clean data
 .DELETE_ON_ERROR:
 
 # The environment: a venv with the exact pins of requirements.txt (the lock, universal across
@@ -47,6 +47,14 @@ test: $(INSTALLED) data
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q
+
+# The library as a practitioner installs it (docs/install.md): sdist and wheel built, the wheel installed alone
+# into a fresh venv on each Python found (python3.10 ... python3.14 on PATH or under pyenv, or WHEEL_PYTHONS=...), the
+# practitioner's path run there, then the optuna extra; and once into an environment holding the lowest
+# versions pyproject.toml allows, which it must keep. About 2 minutes and 6 GB of disk per Python (CUDA wheels).
+WHEEL_PYTHONS ?=
+test-wheel: $(INSTALLED)
+	$(PY) scripts/wheel_check.py --lowest $(WHEEL_PYTHONS)
 
 # The reproduction plan (which runs a profile has) is generated from paperlib/experiment/profiles.py.
 $(OUT)/plan-$(PROFILE).mk: paperlib/experiment/profiles.py paperlib/cli.py $(INSTALLED)
