@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from paperlib import paths
 from paperlib.bench.cli import add_bench_parser, run_bench_command
-from paperlib.errors import ExecutorError, PaperlibError, SpaceError, TunerError
+from paperlib.errors import PaperlibError, SpaceError, TunerError
 from paperlib.experiment.executor import check_pool, open_executor
-from paperlib.experiment.pool_security import client_security, write_scheduler_file
+from paperlib.experiment.pool_command import gpus_for, run_pool_command
+from paperlib.experiment.pool_security import client_security
 from paperlib.experiment.profiles import PROFILES, SLICES
 from paperlib.experiment.retraining import add_retrain_parser, run_retrain_command
 from paperlib.lenet.data import DATASETS
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bench": run_bench_command,
             "manifest": _manifest,
             "relink": run_relink_command,
-            "pool": _pool,
+            "pool": run_pool_command,
             **REVIEW_COMMANDS,
         }
         return commands[args.command](args)
@@ -222,59 +222,10 @@ def _search(args: argparse.Namespace) -> int:
     experiment = make_experiment(
         args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir), Path(args.out), **options
     )
-    gpus = _gpus(experiment.device, pool)
+    gpus = gpus_for(experiment.device, pool)
     with open_executor(args.workers, args.scheduler, args.trials_per_worker, gpus, security=security) as pooled:
         run_experiment(experiment, executor=pooled)
     return 0
-
-
-def _gpus(device: str, pool: tuple) -> int:
-    """GPUs a local cluster spreads its workers over: all of them when trials train on CUDA, else none."""
-    import torch
-
-    workers = pool[0]
-    return torch.cuda.device_count() if workers and resolve_device(device).type == "cuda" else 0
-
-
-def _pool(args: argparse.Namespace) -> int:
-    """Start the cluster, write its scheduler file (owner-only), run the command; SIGTERM ends all three."""
-    import subprocess
-
-    command = args.run[1:] if args.run[:1] == ["--"] else args.run
-    if not command:
-        raise ExecutorError("pool needs a command to run after --")
-    pool = check_pool(args.workers, None, args.trials_per_worker)
-    file = Path(args.scheduler_file)
-    if not file.parent.is_dir():
-        raise ExecutorError(f"--scheduler-file {file}: its folder {file.parent} does not exist")
-    with open_executor(args.workers, None, args.trials_per_worker, _gpus(args.device, pool)) as executor:
-        write_scheduler_file(file, executor.where, executor.client.security)
-        try:
-            print(f"pool: {args.workers} workers at {executor.where}, scheduler file {file}", flush=True)
-            child = subprocess.Popen(command)
-            with _terminating(child):
-                status = child.wait()
-            return 128 - status if status < 0 else status  # a signal's number as the shell reports it
-        finally:
-            file.unlink(missing_ok=True)  # the pool is gone: its address is no use
-
-
-@contextmanager
-def _terminating(child) -> Iterator[None]:
-    """While ``child`` runs, SIGTERM is passed on to it (a second one kills it); the pool stops once it exits."""
-    import signal
-
-    def forward(signum: int, frame: object) -> None:
-        if child.poll() is None:
-            child.kill() if forward.seen else child.terminate()
-        forward.seen = True
-
-    forward.seen = False
-    previous = signal.signal(signal.SIGTERM, forward)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _read_space(path: Path):
