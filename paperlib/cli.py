@@ -9,15 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from paperlib import paths
 from paperlib.bench.cli import add_bench_parser, run_bench_command
 from paperlib.errors import ExecutorError, PaperlibError, SpaceError, TunerError
 from paperlib.experiment.executor import check_pool, open_executor
-from paperlib.experiment.pool_security import client_security, write_scheduler_file
+from paperlib.experiment.pool_security import client_security
 from paperlib.experiment.profiles import PROFILES
 from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
@@ -223,44 +222,14 @@ def _gpus(device: str, pool: tuple) -> int:
 
 
 def _pool(args: argparse.Namespace) -> int:
-    """Start the cluster, write its scheduler file (owner-only), run the command; SIGTERM ends all three."""
-    import subprocess
+    """Start a local cluster, write its owner-only scheduler file, run the command (``paperlib.experiment.pool``)."""
+    from paperlib.experiment.pool import run_on_pool
 
     command = args.run[1:] if args.run[:1] == ["--"] else args.run
     if not command:
         raise ExecutorError("pool needs a command to run after --")
     pool = check_pool(args.workers, None, args.trials_per_worker)
-    file = Path(args.scheduler_file)
-    if not file.parent.is_dir():
-        raise ExecutorError(f"--scheduler-file {file}: its folder {file.parent} does not exist")
-    with open_executor(args.workers, None, args.trials_per_worker, _gpus(args.device, pool)) as executor:
-        write_scheduler_file(file, executor.where, executor.client.security)
-        try:
-            print(f"pool: {args.workers} workers at {executor.where}, scheduler file {file}", flush=True)
-            child = subprocess.Popen(command)
-            with _terminating(child):
-                status = child.wait()
-            return 128 - status if status < 0 else status  # a signal's number as the shell reports it
-        finally:
-            file.unlink(missing_ok=True)  # the pool is gone: its address is no use
-
-
-@contextmanager
-def _terminating(child) -> Iterator[None]:
-    """While ``child`` runs, SIGTERM is passed on to it (a second one kills it); the pool stops once it exits."""
-    import signal
-
-    def forward(signum: int, frame: object) -> None:
-        if child.poll() is None:
-            child.kill() if forward.seen else child.terminate()
-        forward.seen = True
-
-    forward.seen = False
-    previous = signal.signal(signal.SIGTERM, forward)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return run_on_pool(command, args.workers, args.trials_per_worker, _gpus(args.device, pool), args.scheduler_file)
 
 
 def _read_space(path: Path):
