@@ -14,9 +14,8 @@ from pathlib import Path
 
 from paperlib import paths
 from paperlib.bench.cli import add_bench_parser, run_bench_command
-from paperlib.errors import PaperlibError, SpaceError, TunerError
+from paperlib.errors import ExecutorError, PaperlibError, SpaceError, TunerError
 from paperlib.experiment.executor import check_pool, open_executor
-from paperlib.experiment.pool_command import gpus_for, run_pool_command
 from paperlib.experiment.pool_security import client_security
 from paperlib.experiment.profiles import PROFILES, SLICES
 from paperlib.experiment.retraining import add_retrain_parser, run_retrain_command
@@ -185,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bench": run_bench_command,
             "manifest": _manifest,
             "relink": run_relink_command,
-            "pool": run_pool_command,
+            "pool": _pool,
             **REVIEW_COMMANDS,
         }
         return commands[args.command](args)
@@ -222,10 +221,29 @@ def _search(args: argparse.Namespace) -> int:
     experiment = make_experiment(
         args.method, args.dataset, args.profile, args.seed, paths.data_dir(args.data_dir), Path(args.out), **options
     )
-    gpus = gpus_for(experiment.device, pool)
+    gpus = _gpus(experiment.device, pool)
     with open_executor(args.workers, args.scheduler, args.trials_per_worker, gpus, security=security) as pooled:
         run_experiment(experiment, executor=pooled)
     return 0
+
+
+def _gpus(device: str, pool: tuple) -> int:
+    """GPUs a local cluster spreads its workers over: all of them when trials train on CUDA, else none."""
+    import torch
+
+    workers = pool[0]
+    return torch.cuda.device_count() if workers and resolve_device(device).type == "cuda" else 0
+
+
+def _pool(args: argparse.Namespace) -> int:
+    """Start a local cluster, write its owner-only scheduler file, run the command (``paperlib.experiment.pool``)."""
+    from paperlib.experiment.pool import run_on_pool
+
+    command = args.run[1:] if args.run[:1] == ["--"] else args.run
+    if not command:
+        raise ExecutorError("pool needs a command to run after --")
+    pool = check_pool(args.workers, None, args.trials_per_worker)
+    return run_on_pool(command, args.workers, args.trials_per_worker, _gpus(args.device, pool), args.scheduler_file)
 
 
 def _read_space(path: Path):

@@ -6,6 +6,7 @@ helpers below; inside the library, invariants are ``assert``-ed.
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from typing import Any
 
@@ -54,10 +55,24 @@ def check_int(value: Any, what: str, error: type[PaperlibError], minimum: int | 
     return value
 
 
+MAX_SEED = 2**32 - 1
+"""Largest seed: numpy's ``RandomState`` and hyperopt take seeds in [0, 2**32)."""
+
+
+def check_seed(value: Any, what: str, error: type[PaperlibError]) -> int:
+    """``value`` if it is an integer seed in [0, :data:`MAX_SEED`]; else ``error`` naming ``what``."""
+    check_int(value, what, error)
+    if not 0 <= value <= MAX_SEED:
+        raise error(f"{what} must be from 0 to {MAX_SEED}, got {value!r}")
+    return value
+
+
 def check_number(value: Any, what: str, error: type[PaperlibError], positive: bool = False) -> float:
-    """``value`` if it is a real number (a bool is not), above zero when ``positive``; else ``error`` naming ``what``."""
+    """``value`` if it is a finite real number (a bool is not), above zero when ``positive``; else ``error`` naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise error(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise error(f"{what} must be a finite number, got {value!r}")
     if positive and not value > 0:
         raise error(f"{what} must be a positive number, got {value!r}")
     return value

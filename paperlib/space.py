@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from paperlib.errors import SpaceError, check_number
+from paperlib.errors import SpaceError, check_int, check_number
 
 
 def readable(points: list[float], digits: int = 3) -> tuple[float, ...]:
@@ -62,6 +62,8 @@ class Hyperparameter:
             raise SpaceError(f"hyperparameter {self.name!r}: only a categorical has choices")
         for bound in ("low", "high"):
             check_number(getattr(self, bound), f"hyperparameter {self.name!r}: {bound}", SpaceError)
+        if not isinstance(self.log, bool):  # JSON's "no" or 0 is not a switch
+            raise SpaceError(f"hyperparameter {self.name!r}: log must be true or false, got {self.log!r}")
         if not self.low < self.high:
             raise SpaceError(f"hyperparameter {self.name!r}: low {self.low} must be below high {self.high}")
         if self.log and self.low <= 0:
@@ -70,8 +72,11 @@ class Hyperparameter:
             raise SpaceError(
                 f"hyperparameter {self.name!r}: an int range needs whole bounds, got [{self.low}, {self.high}]"
             )
-        if self.grid_size < 2:
-            raise SpaceError(f"hyperparameter {self.name!r}: grid_size must be at least 2, got {self.grid_size}")
+        check_int(self.grid_size, f"hyperparameter {self.name!r}: grid_size", SpaceError, minimum=2)
+        if self.grid_size > MAX_GRID_SIZE:
+            raise SpaceError(
+                f"hyperparameter {self.name!r}: grid_size must be at most {MAX_GRID_SIZE}, got {self.grid_size}"
+            )
 
     def _check_choices(self) -> None:
         """A categorical's choices: a list of at least two distinct JSON scalars, and no range."""
@@ -215,6 +220,8 @@ class SearchSpace:
         return {hp.name: _fields(hp) for hp in self.hyperparameters}
 
 
+MAX_GRID_SIZE = 1000
+"""Most grid points a head may choose from: MAPPO's networks hold one logit (and one input) per point."""
 KINDS = ("int", "float", "categorical")
 """The kinds of hyperparameter a space may hold."""
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from paperlib.errors import ProfileError, TunerError, check_int, check_number
+from paperlib.errors import ProfileError, TunerError, check_int, check_number, check_seed
 from paperlib.tuners.base import METHODS
 
 EQUAL_COMPUTE = {"equal_compute": True}
@@ -75,7 +75,7 @@ class Profile:
         if not self.seeds:
             raise ProfileError(f"{what} seeds must be a non-empty tuple of integers, got {self.seeds!r}")
         for seed in self.seeds:
-            check_int(seed, f"{what} seed", ProfileError)
+            check_seed(seed, f"{what} seed", ProfileError)
         check_int(self.retrainings, f"{what} retrainings", ProfileError, minimum=1)
         check_search_seed(self.seeds, self.retrainings, ProfileError)
         from paperlib.lenet.data import DATASETS  # local: data imports torch, profiles must stay light
@@ -95,6 +95,15 @@ class Profile:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, for run records."""
         return asdict(self)
+
+    @property
+    def run_settings(self) -> dict[str, Any]:
+        """The fields that change what one run computes (its episodes are checked on their own): part of its identity."""
+        return {name: getattr(self, name) for name in RUN_SETTINGS}
+
+
+RUN_SETTINGS = ("train_size", "val_size", "test_size", "epochs")
+"""Profile fields a run directory must match to be resumed; seeds, datasets and methods choose runs, not what one computes."""
 
 
 SMOKE = Profile(

@@ -9,16 +9,23 @@ once all are there), and ``.lock`` while a process owns it. Every whole-file wri
 temporary file that is renamed into place, so no reader
 ever sees half a file; a torn last line of ``trials.jsonl`` (the writer died mid-line) is dropped
 when the run is read back.
+
+Only its owner writes a run directory: one that belongs to another account, or that every account
+may write, is refused; appends never follow a symbolic link; the lock is an ``flock`` the kernel
+drops when its holder dies; files get the user's umask, as any other file they write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
+import secrets
 import socket
-import tempfile
-from collections.abc import Iterable
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +35,17 @@ TRIALS, RUN, UPDATES, LOG, LOCK = "trials.jsonl", "run.json", "updates.jsonl", "
 RETRAININGS, RETRAINED = "retrainings.jsonl", "retrainings.json"
 """The incumbent's retrainings with fresh seeds, one line each; their summary (docs/decisions.md#expected-accuracy)."""
 
+LOCK_TRIES = 10
+"""Attempts to lock a ``.lock`` that other processes keep releasing (and unlinking) under us."""
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync it, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # Created as any file is (0666 less the umask), so results can be shared as the user's files are.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -50,14 +62,68 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def dumps(payload: Any, **options: Any) -> str:
+    """``payload`` as strict JSON: a NaN or an infinity is an error, never written as ``NaN`` / ``Infinity``."""
+    return json.dumps(payload, allow_nan=False, **options)
+
+
 def write_json(path: Path, payload: Any) -> None:
     """Atomically write ``payload`` as indented JSON."""
-    atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    atomic_write_text(path, dumps(payload, indent=2, sort_keys=False) + "\n")
 
 
 def read_json(path: Path) -> Any:
     """Parse a JSON file."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def append_bytes(path: Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` (made if missing), never through a symbolic link; flushed and fsynced."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    except OSError:
+        if os.path.islink(path):
+            raise RecordError(f"{path} is a symbolic link; a run's records are never written through one") from None
+        raise
+    with os.fdopen(fd, "ab") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def check_owned(path: Path) -> None:
+    """Refuse a run directory another account owns or every account may write, or that holds another's files.
+
+    A missing directory passes (it will be made, the caller's own). The directory itself may be a
+    link to one of the caller's folders; the record files in it may not be links.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise RecordError(f"cannot use the run directory {path}: {error.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise RecordError(f"--out {path} exists and is not a directory")
+    if info.st_uid != os.geteuid():
+        raise RecordError(f"{path} belongs to another user (uid {info.st_uid}); choose an --out of your own")
+    if info.st_mode & stat.S_IWOTH:
+        raise RecordError(
+            f"{path} may be written by every user (mode {stat.filemode(info.st_mode)}); "
+            "choose an --out of your own or remove others' write permission (chmod o-w)"
+        )
+    for name in (TRIALS, RUN, UPDATES, LOG, LOCK):
+        try:
+            entry = os.lstat(path / name)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(entry.st_mode):
+            raise RecordError(f"{path / name} is a symbolic link; a run's records are never written through one")
+        if entry.st_uid != os.geteuid():
+            raise RecordError(
+                f"{path / name} belongs to another user (uid {entry.st_uid}); choose an --out of your own"
+            )
 
 
 def read_trials(run_dir: Path) -> list[dict[str, Any]]:
@@ -106,7 +172,8 @@ class RunDirectory:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._locked = False
+        self._fd: int | None = None
+        """The locked ``.lock`` file while this object holds it."""
 
     @property
     def trials_path(self) -> Path:
@@ -124,53 +191,62 @@ class RunDirectory:
         self.release()
 
     def acquire(self) -> None:
-        """Take the lock, or raise a :class:`RecordError` if a live process holds it.
+        """Take the lock, or raise a :class:`RecordError` if another process holds it.
 
-        The lock file names its owner's host and pid; a lock whose process is gone (it crashed) is
-        taken over, so a crash never leaves a run stuck.
+        The lock is an ``flock`` on ``.lock``: the kernel drops it when its holder dies, so a crash
+        never leaves a run stuck, and two processes can never both hold it. The file names its
+        holder's host and pid, for the message another process gets.
         """
-        self.path.mkdir(parents=True, exist_ok=True)
+        check_owned(self.path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise RecordError(f"cannot make the run directory {self.path}: {error.strerror}") from None
+        check_owned(self.path)  # as made, or as found if another process made it meanwhile
         lock = self.path / LOCK
-        mine = f"{socket.gethostname()} {os.getpid()}"
-        for _ in range(2):
+        for _ in range(LOCK_TRIES):
             try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                owner = lock.read_text(encoding="utf-8").strip() if lock.exists() else ""
-                if _owner_alive(owner):
-                    raise RecordError(
-                        f"{self.path} is in use by process {owner} (lock {lock}); wait for it or stop it"
-                    ) from None
-                lock.unlink(missing_ok=True)  # stale: its process died
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(mine)
-            self._locked = True
-            return
-        raise RecordError(f"cannot take the lock {lock}")
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            except OSError as error:
+                raise RecordError(f"cannot take the lock {lock}: {error.strerror}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                owner = _read_owner(lock)
+                raise RecordError(
+                    f"{self.path} is in use by process {owner} (lock {lock}); wait for it or stop it"
+                ) from None
+            if _still_there(lock, fd):  # not unlinked by a holder that released it after we opened it
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{socket.gethostname()} {os.getpid()}".encode(), 0)
+                self._fd = fd
+                return
+            os.close(fd)
+        raise RecordError(f"cannot take the lock {lock}: it keeps being replaced")
 
     def release(self) -> None:
-        """Drop the lock (only if this object holds it)."""
-        if self._locked:
+        """Drop the lock (only if this object holds it): unlink the file while still holding it, then unlock."""
+        if self._fd is not None:
             (self.path / LOCK).unlink(missing_ok=True)
-            self._locked = False
+            os.close(self._fd)
+            self._fd = None
 
     def trials(self) -> list[dict[str, Any]]:
         """The recorded evaluations; a torn last line is dropped from the file as well, so appends stay clean."""
         records = read_trials(self.path)
         if self.trials_path.exists():
-            complete = b"".join(json.dumps(r).encode() + b"\n" for r in records)
+            complete = b"".join(dumps(r).encode() + b"\n" for r in records)
             if self.trials_path.read_bytes() != complete:
-                atomic_write_bytes(self.trials_path, complete)
+                with self._writing(TRIALS):
+                    atomic_write_bytes(self.trials_path, complete)
         return records
 
     def append_trial(self, record: dict[str, Any]) -> None:
         """Append one evaluation as one line, flushed and fsynced before returning."""
-        line = json.dumps(record).encode("utf-8") + b"\n"
-        with open(self.trials_path, "ab") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        line = dumps(record).encode("utf-8") + b"\n"
+        with self._writing(TRIALS):
+            append_bytes(self.trials_path, line)
 
     def retrainings(self) -> list[dict[str, Any]]:
         """The recorded retrainings; a torn last line is dropped from the file as well, so appends stay clean."""
@@ -198,39 +274,70 @@ class RunDirectory:
 
     def write_updates(self, updates: list[dict[str, Any]]) -> None:
         """Replace ``updates.jsonl`` atomically with ``updates``, one line each (a resumed run recomputes them by replay)."""
-        atomic_write_text(self.path / UPDATES, "".join(json.dumps(u) + "\n" for u in updates))
+        text = "".join(dumps(u) + "\n" for u in updates)
+        with self._writing(UPDATES):
+            atomic_write_text(self.path / UPDATES, text)
 
     def append_log(self, line: str) -> None:
         """Append one progress line to ``search.log``, stamped with the UTC time."""
         stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with open(self.path / LOG, "a", encoding="utf-8") as handle:
-            handle.write(f"{stamp} {line}\n")
+        with self._writing(LOG):
+            append_bytes(self.path / LOG, f"{stamp} {line}\n".encode())
 
     def read_run(self) -> dict[str, Any] | None:
-        """``run.json``, or None when it is not there yet."""
-        return read_json(self.run_path) if self.run_path.exists() else None
+        """``run.json``, or None when it is not there yet; one that is not a JSON object is a :class:`RecordError`."""
+        return read_run_file(self.run_path)
 
     def write_run(self, payload: dict[str, Any]) -> None:
         """Replace ``run.json`` atomically."""
-        write_json(self.run_path, payload)
+        with self._writing(RUN):
+            write_json(self.run_path, payload)
+
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[None]:
+        """A disk or permission error while writing ``name`` as one line: what is intact, and how to resume."""
+        try:
+            yield
+        except OSError as error:
+            try:
+                told = f"the {len(read_trials(self.path))} episodes recorded in {TRIALS} are intact"
+            except (OSError, RecordError):
+                told = f"the episodes recorded in {TRIALS} before it are intact"
+            raise RecordError(
+                f"cannot write {self.path / name} ({error.strerror or error}); {told} (a torn last line is "
+                "dropped): free space or fix the permissions, then rerun the same command to resume"
+            ) from None
 
 
-def _owner_alive(owner: str) -> bool:
-    """Whether the ``host pid`` written in a lock file is a live process on this host."""
+def read_run_file(path: Path) -> dict[str, Any] | None:
+    """A run's ``run.json``: None when missing, else its object (a truncated, empty or non-object file is refused)."""
+    path = Path(path)
+    if not path.exists():
+        return None
     try:
-        host, pid = owner.rsplit(" ", 1)
-        pid_number = int(pid)
-    except ValueError:
-        return False
-    if host != socket.gethostname():
-        return True  # another machine's process: we cannot tell, so do not steal its lock
+        payload = read_json(path)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise RecordError(
+            f"{path} is not a JSON object (truncated or damaged); move the run directory away or choose another --out"
+        )
+    return payload
+
+
+def _still_there(lock: Path, fd: int) -> bool:
+    """Whether ``lock`` still names the file open as ``fd``."""
     try:
-        os.kill(pid_number, 0)
-    except ProcessLookupError:
+        return os.path.samestat(os.fstat(fd), os.lstat(lock))
+    except FileNotFoundError:
         return False
-    except PermissionError:
-        return True
-    return True
+
+
+def _read_owner(lock: Path) -> str:
+    try:
+        return lock.read_text(encoding="utf-8").strip() or "(unnamed)"
+    except OSError:
+        return "(unnamed)"
 
 
 def iter_run_dirs(root: Path) -> Iterable[Path]:

@@ -19,12 +19,13 @@ from typing import Any
 
 import torch
 
-from paperlib.errors import ExecutorError, RecordError, SpaceError, TunerError, check_int
+from paperlib.errors import ExecutorError, RecordError, SpaceError, TunerError, check_int, check_seed
 from paperlib.experiment import provenance, repeats, retraining
 from paperlib.experiment.executor import Inline
 from paperlib.experiment.profiles import Profile, check_search_seed, get_profile
 from paperlib.experiment.progress import SearchProgress
 from paperlib.experiment.records import RunDirectory
+from paperlib.experiment.resume import check_previous, check_records, preflight
 from paperlib.experiment.task import DataSpec, TimedTrial, TrialTask
 from paperlib.experiment.task import now as _now
 from paperlib.lenet.data import Splits, check_dataset_name
@@ -116,7 +117,7 @@ def make_experiment(
         raise TunerError(f"unknown method {method!r}; choose one of {list(METHODS)}")
     check_dataset_name(dataset)
     chosen = get_profile(profile)
-    check_int(seed, "seed", TunerError)
+    check_seed(seed, "seed", TunerError)
     check_search_seed([seed], chosen.retrainings, TunerError)
     if not isinstance(kwargs.get("reuse_repeats", False), bool):
         raise TunerError(f"reuse_repeats must be True or False, got {kwargs['reuse_repeats']!r}")
@@ -127,8 +128,7 @@ def make_experiment(
         raise SpaceError(f"the LeNet search space must define exactly {list(TABLE2.names)}, got {list(names)}")
     resolve_device(kwargs.get("device", "auto"))  # an unknown or absent device is refused before any work
     experiment = Experiment(method, dataset, chosen, seed, Path(data_dir), Path(out), **kwargs)
-    if Path(out).exists() and not Path(out).is_dir():
-        raise RecordError(f"--out {out} exists and is not a directory")
+    preflight(experiment)  # the run directory: ours, and empty or holding this very run
     return experiment
 
 
@@ -148,13 +148,14 @@ def run_experiment(
         )
     splits = experiment.data.load(download=experiment.download)
     with RunDirectory(experiment.out) as run_dir:
-        previous = _check_previous(experiment, run_dir.read_run())
+        previous = check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
             if run_dir.read_retrained() is None:  # a run recorded before the retrainings: add them, nothing else
                 retraining.retrain_experiment(experiment, run_dir, previous["best"], splits, _label(experiment))
             (progress or print)(f"{_label(experiment)} already complete: its records are read back")
             return previous
         records = run_dir.trials()
+        check_records(records, experiment.out)
         tuner, summary = _open_or_resume(experiment, run_dir, previous, records, splits.sizes)
         bar = SearchProgress(run_dir, _label(experiment), experiment.episodes_total, len(records), progress)
         if records:
@@ -176,17 +177,6 @@ def run_experiment(
             f"done: test accuracy {final.test_accuracy}, kappa {final.kappa}, search {summary['search_seconds']:.0f} s"
         )
         return summary
-
-
-def _check_previous(experiment: Experiment, previous: dict[str, Any] | None) -> dict[str, Any] | None:
-    """``run.json`` of the run directory, if any, after checking it records this very experiment."""
-    if previous is None:
-        return None
-    keys = list(experiment.identity) + [key for key in ("tuner_options", "reuse_repeats") if previous.get(key)]
-    found = {key: previous.get(key) for key in keys}
-    if found != experiment.identity:
-        raise RecordError(f"{experiment.out} holds another run ({found}); choose another --out")
-    return previous
 
 
 def _open_or_resume(

@@ -88,10 +88,21 @@ class _Stoppable:
     def active_iterations(self) -> list:
         return [] if self.stopping.is_set() else super().active_iterations()
 
+    def get_next_iteration(self, iteration: int, iteration_kwargs: dict | None = None) -> Any:
+        # Once stopped, ``Master.run`` would still build every iteration left in the plan (billions
+        # for a huge budget) before it returns; so it ends here instead (``Session._serve`` catches it).
+        if self.stopping.is_set():
+            raise _Stopped
+        return super().get_next_iteration(iteration, iteration_kwargs or {})
+
     def _submit_job(self, config_id: tuple, config: dict, budget: float) -> None:
         # The job crosses Pyro4 as serpent, which carries built-in types only: ConfigSpace's numpy
         # numbers become the equal int, float and str (the master keeps its own copy unchanged).
         super()._submit_job(config_id, {name: _plain(value) for name, value in config.items()}, float(budget))
+
+
+class _Stopped(Exception):
+    """Raised inside ``Master.run`` (holding its condition) to end a stopped run at once."""
 
 
 def _plain(value: Any) -> Any:
@@ -249,7 +260,10 @@ class Session:
                     poll_s=0.02,
                 )
                 if master.dispatcher.number_of_workers() > 0:  # else stopped before it registered
-                    master.run(n_iterations=self.n_iterations, min_n_workers=1)
+                    try:
+                        master.run(n_iterations=self.n_iterations, min_n_workers=1)
+                    except _Stopped:
+                        master.thread_cond.release()  # Master.run took it before its loop
                 self.requests.put(DONE)
         except BaseException as error:  # handed to the tuner, which raises it
             self.requests.put(error)

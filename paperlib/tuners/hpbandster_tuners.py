@@ -75,6 +75,15 @@ class HyperbandPlan:
         """Training iteration ``iteration`` spends, in full-budget evaluations."""
         return sum(n * b / self.max_budget for n, b in self.rungs(iteration))
 
+    def _cycle(self, cost: Any) -> list:
+        """``cost`` of iterations 0 .. max_sh_iter - 1: one cycle through the brackets, which then repeats."""
+        return [cost(i) for i in range(self.max_sh_iter)]
+
+    @property
+    def _cycles(self) -> tuple[int, int]:
+        """``n_iterations`` as (whole cycles, iterations of the last partial cycle)."""
+        return divmod(self.n_iterations, self.max_sh_iter)
+
     @property
     def n_iterations(self) -> int:
         """The most iterations whose cost (evaluations, or full budgets with ``equal_compute``) fits in ``episodes``.
@@ -84,21 +93,22 @@ class HyperbandPlan:
         For eta = 3, min_budget = 1/9: evaluations c = (13, 4, 3), C = 20, so 200 episodes give 30
         iterations (80 full budgets); full budgets c = (3, 2, 3), C = 8, so 200 give 75 (500 evaluations).
         """
-        cost = self.full_budgets_of if self.equal_compute else self.evaluations_of
-        cycle = [cost(i) for i in range(self.max_sh_iter)]
+        cycle = self._cycle(self.full_budgets_of if self.equal_compute else self.evaluations_of)
         full_cycles, rest = divmod(self.episodes, sum(cycle))
         # A tolerance absorbs float round-off in the full-budget sums (1/9 and 1/3 are not exact).
         return self.max_sh_iter * int(full_cycles) + sum(1 for used in accumulate(cycle) if used <= rest + 1e-9)
 
     @property
     def evaluations(self) -> int:
-        """Evaluations the planned iterations run (at most ``episodes``)."""
-        return sum(self.evaluations_of(i) for i in range(self.n_iterations))
+        """Evaluations the planned iterations run (at most ``episodes``), in closed form: whole cycles, then the rest."""
+        cycle, (full_cycles, rest) = self._cycle(self.evaluations_of), self._cycles
+        return full_cycles * sum(cycle) + sum(cycle[:rest])
 
     @property
     def full_budget_equivalents(self) -> float:
-        """Total training spent, in full-budget evaluations."""
-        return sum(self.full_budgets_of(i) for i in range(self.n_iterations))
+        """Total training spent, in full-budget evaluations (closed form, as ``evaluations``)."""
+        cycle, (full_cycles, rest) = self._cycle(self.full_budgets_of), self._cycles
+        return full_cycles * sum(cycle) + sum(cycle[:rest])
 
 
 def config_space(space: SearchSpace, seed: int) -> CS.ConfigurationSpace:
