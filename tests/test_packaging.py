@@ -23,7 +23,7 @@ TOOLS = {"pytest", "pytest-xdist", "ruff", "build", "papermill", "nbformat", "nb
 LIBRARY = ["paperlib/errors.py", "paperlib/paths.py", "paperlib/space.py", "paperlib/lenet", "paperlib/tuners"]
 LIBRARY += ["paperlib/experiment"]
 """What ``run_search``, ``run_trial``, the tuners and a recorded search import."""
-OPTIONAL_IMPORTS = {"optuna": "optuna", "distributed": "dask"}
+OPTIONAL_IMPORTS = {"optuna": "optuna", "distributed": "dask", "dask": "dask", "IPython": "notebooks"}
 """Imports of the library that an extra provides (each imported only where its feature is used)."""
 
 
