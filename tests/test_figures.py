@@ -78,5 +78,11 @@ def test_critic_fit_plots_each_agents_explained_variance_and_the_constant():
     assert list(lines["dense"]) == [0.2, 0.4] and lines["conv"][0] == -0.5 and np.isnan(lines["conv"][1])
     assert list(lines["the rollout's mean"]) == [0.0, 0.0]
     assert [list(line.get_ydata()) for line in after.get_lines()][1] == [0.6, 0.9]
+    for u, centered in zip(updates, ({"conv": 0.0, "dense": 0.3}, {"conv": None, "dense": 0.5})):
+        u["centered_explained_variance_before"] = centered
+    before, centered, after = plots.critic_fit(updates).axes  # the offset-blind panel where it is recorded
+    conv, dense = (list(line.get_ydata()) for line in centered.get_lines()[:2])
+    assert dense == [0.3, 0.5] and conv[0] == 0.0 and np.isnan(conv[1])
+    assert "offset removed" in centered.get_ylabel() and "after" in after.get_ylabel()
     old = plots.critic_fit([{"update": 1, "value_loss_before": 0.3}])  # an earlier MAPPO's records
     assert "no critic record" in old.axes[0].texts[0].get_text()

@@ -73,6 +73,18 @@ def test_explained_variance_against_predicting_the_mean():
     assert not math.isfinite(ppo.explained_variance(torch.ones(3, 1), torch.full((3, 1), 2.0)).item())  # no spread
 
 
+def test_centered_explained_variance_ignores_a_constant_offset():
+    targets = torch.tensor([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])
+    # the targets shifted by 5; one value for every episode; half the spread predicted
+    predictions = torch.tensor([[6.0, 9.0, 1.5], [7.0, 9.0, 2.0], [8.0, 9.0, 2.5]])
+    centered = ppo.centered_explained_variance(predictions, targets).tolist()
+    assert centered == pytest.approx([1.0, 0.0, 0.75])
+    # the uncentered figure charges the offset: far below 0 for the shifted and the constant predictions
+    assert ppo.explained_variance(predictions, targets).tolist()[:2] == pytest.approx(
+        [1 - 25 / (2 / 3), 1 - (149 / 3) / (2 / 3)]
+    )
+
+
 def test_value_norm_is_debiased_and_floored():
     norm = ValueNorm(beta=0.99999, floor=1e-2)
     assert norm.mean_var() == (0.0, 1e-2)  # nothing seen: mean 0, the floor

@@ -147,6 +147,37 @@ def regrets(seeds: Sequence[int], rows: Mapping[str, dict[str, Any]], baselines:
     return {"seeds": list(seeds), "episodes": episodes, "regret": out}
 
 
+CRITIC_ROWS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "no value clip": {"config": MAPPOConfig(value_clip=None)},
+    "no value clip, critic lr 1e-3": {"config": MAPPOConfig(value_clip=None, critic_learning_rate=1e-3)},
+}
+"""The registered default and the value-clip alternatives checked in docs/decisions.md#mappo-update."""
+
+
+def critics(seeds: Sequence[int], episodes: int = 200) -> dict[str, Any]:
+    """Per objective of :data:`DEFAULTS_OBJECTIVES` and row of :data:`CRITIC_ROWS`: regret, and per agent the
+    median over seeds and updates of each critic's explained variance on the fresh rollout, the same with the
+    offset removed (``centered_explained_variance_before``), and the share of updates where the latter is > 0."""
+    out: dict[str, Any] = {}
+    for name, make in DEFAULTS_OBJECTIVES.items():
+        objective = make()
+        for label, options in CRITIC_ROWS.items():
+            runs = mappo_runs(objective, seeds, episodes, **options)
+            row = out.setdefault(name, {})[label] = _stat([objective.best_score - t.result.best_score for t in runs])
+            for key in ("explained_variance_before", "centered_explained_variance_before"):
+                per_agent: dict[str, list[float]] = {}
+                for t in runs:
+                    for u in t.update_log:
+                        for agent, v in u[key].items():
+                            if v is not None:
+                                per_agent.setdefault(agent, []).append(v)
+                row[key] = {a: round(statistics.median(v), 3) for a, v in per_agent.items()}
+                if key.startswith("centered"):
+                    row["centered_above_0"] = {a: round(sum(x > 0 for x in v) / len(v), 2) for a, v in per_agent.items()}
+    return {"seeds": list(seeds), "episodes": episodes, "critics": out}
+
+
 def _stat(values: Sequence[float]) -> dict[str, Any]:
     mean, half = mean_ci(values)
     return {"mean": round(mean, 5), "ci95": round(half, 5), "values": [round(v, 5) for v in values]}
@@ -166,7 +197,7 @@ def _seeds(text: str) -> list[int]:
 
 def main(argv: Sequence[str] | None = None) -> Mapping[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m paperlib.bench.mappo_study", description=__doc__.split("\n")[0])
-    parser.add_argument("study", choices=["variants", "updates", "target-kl", "defaults", "previous"])
+    parser.add_argument("study", choices=["variants", "updates", "target-kl", "defaults", "previous", "critics"])
     parser.add_argument("--seeds", default="0-19", type=_seeds, help="e.g. 0-19 (default) or 1,2,5")
     parser.add_argument("--episodes", default=200, type=int)
     args = parser.parse_args(argv)
@@ -176,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> Mapping[str, Any]:
         result = updates(args.seeds, args.episodes)
     elif args.study == "defaults":
         result = regrets(args.seeds, candidates(), baselines=True, episodes=args.episodes)
+    elif args.study == "critics":
+        result = critics(args.seeds, args.episodes)
     elif args.study == "previous":
         result = regrets(args.seeds, {"MAPPOTuner() default": {}}, baselines=False, episodes=args.episodes)
     else:

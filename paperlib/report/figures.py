@@ -143,20 +143,21 @@ def policy_updates(updates: Sequence[Mapping[str, Any]], target_kl: float | None
 
 def critic_fit(updates: Sequence[Mapping[str, Any]]) -> Figure:
     """How well each agent's critic predicted each fresh rollout (``updates.jsonl``): its explained variance
-    against predicting the rollout's own mean (0, the dashed line), before the update and after it;
+    against predicting the rollout's own mean (0, the dashed line) before the update, the same blind to a
+    constant offset (what the actors' centered advantages see; where recorded) and after the update;
     records without these fields (an earlier MAPPO's) say so."""
-    fig, axes = new_figure(10, 3.2, ncols=2)
-    before, after = axes[0]
     fitted = [u for u in updates if "explained_variance_before" in u]
+    panels = [("explained_variance_before", "fresh rollout")]
+    if fitted and "centered_explained_variance_before" in fitted[0]:
+        panels.append(("centered_explained_variance_before", "fresh rollout, offset removed"))
+    panels.append(("explained_variance", "after the update"))
+    fig, axes = new_figure(5 * len(panels), 3.2, ncols=len(panels))
     if not fitted:
-        before.text(0.5, 0.5, "no critic record in this run", ha="center", transform=before.transAxes)
+        axes[0][0].text(0.5, 0.5, "no critic record in this run", ha="center", transform=axes[0][0].transAxes)
         fig.suptitle("MAPPO's critics against the rollout's mean")
         return fig
     x = np.array([u["update"] for u in fitted])
-    for ax, key, when in (
-        (before, "explained_variance_before", "fresh rollout"),
-        (after, "explained_variance", "after"),
-    ):
+    for ax, (key, when) in zip(axes[0], panels):
         for agent in fitted[0][key]:
             ax.plot(x, [np.nan if u[key][agent] is None else u[key][agent] for u in fitted], "o-", label=agent)
         ax.axhline(0.0, color="grey", linestyle="--", label="the rollout's mean")

@@ -198,6 +198,10 @@ def describe_run(record: dict[str, Any], retrained: Mapping[str, Any] | None = N
         ev = training["explained_variance_before"]
         fits = ", ".join(f"{agent} {_ev(ev['first'][agent])} → {_ev(ev['last'][agent])}" for agent in ev["first"])
         rows.append(("critics' explained variance (fresh rollout, first → last update)", fits))
+    if "centered_explained_variance_before" in training:
+        ev = training["centered_explained_variance_before"]
+        fits = ", ".join(f"{agent} {_ev(ev['first'][agent])} → {_ev(ev['last'][agent])}" for agent in ev["first"])
+        rows.append(("the same, offset removed (what the centered advantages see)", fits))
     rows += [
         (
             "final (full budget, search seed, test set)",

@@ -89,6 +89,15 @@ def explained_variance(predictions: Tensor, targets: Tensor) -> Tensor:
     return 1.0 - mse / constant
 
 
+def centered_explained_variance(predictions: Tensor, targets: Tensor) -> Tensor:
+    """Per column, ``1 - var(targets - predictions) / var(targets)``: the explained variance of CleanRL's and
+    Stable-Baselines3's logs, blind to a constant offset. With advantages centered per agent (``norm_adv``) an
+    offset does not reach the update, so above 0 the critic lowers the variance of what the actor learns from;
+    a critic that predicts one value for every episode (agent 0's) gives exactly 0. ``(episodes, agents)`` in.
+    """
+    return 1.0 - (targets - predictions).var(dim=0, unbiased=False) / targets.var(dim=0, unbiased=False)
+
+
 def approx_kl(logratio: Tensor) -> Tensor:
     """How far the policy has moved from the one that sampled the rollout: CleanRL's ``approx_kl``.
 

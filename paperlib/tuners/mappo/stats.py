@@ -21,6 +21,9 @@ def summarize_updates(updates: Sequence[dict[str, Any]], target_kl: float | None
     if "explained_variance_before" in updates[0]:  # an earlier MAPPO's records do not have it
         first, last = updates[0]["explained_variance_before"], updates[-1]["explained_variance_before"]
         summary["explained_variance_before"] = {"first": first, "last": last}
+    if "centered_explained_variance_before" in updates[0]:
+        centered = [u["centered_explained_variance_before"] for u in updates]
+        summary["centered_explained_variance_before"] = {"first": centered[0], "last": centered[-1]}
     return summary | {
         "approx_kl": {"median": _short(statistics.median(kl)), "max": max(kl)},
         "clip_fraction": {"median": _short(statistics.median(clip)), "max": max(clip)},

@@ -253,6 +253,9 @@ class MAPPOTuner(Tuner):
         ``explained_variance_before`` is ``1 - critic_mse_before / constant_mse`` on the fresh rollout (the
         critics had not trained on it); above 0 the critic beats the rollout's own mean, which a critic
         that sees nothing (agent 0's) cannot. ``explained_variance``: the same after the update.
+        ``centered_explained_variance_before``: ``1 - var(reward - value) / var(reward)`` on the fresh rollout,
+        blind to the critic's offset, which the per-agent centering of the advantages removes anyway: above 0
+        the critic's values make the actor's advantages less noisy than the rollout's mean would (agent 0's: 0).
         """
         with torch.no_grad():
             after = self.value_norm.denormalize(self._values(b_inputs))
@@ -269,6 +272,7 @@ class MAPPOTuner(Tuner):
             "constant_mse": _rounded(constant),
             "explained_variance_before": per_agent(ppo.explained_variance(b_predicted, b_rewards)),
             "explained_variance": per_agent(ppo.explained_variance(after, b_rewards)),
+            "centered_explained_variance_before": per_agent(ppo.centered_explained_variance(b_predicted, b_rewards)),
             "value_norm": {"mean": _rounded(mean), "std": _rounded(var**0.5)},
         }
 
