@@ -214,3 +214,13 @@ def run_relink_command(args: argparse.Namespace) -> int:
         atomic_write_text(path, text)
     print(f"{path}: links {'rebased' if text is not None else 'already rebased'}")
     return 0
+
+
+def add_notebook_parsers(commands: Any) -> None:
+    """The executed notebooks' commands, ``relink`` and ``refresh-notes``."""
+    add_relink_parser(commands)
+    add_refresh_notes_parser(commands)
+
+
+NOTEBOOK_COMMANDS = {"relink": run_relink_command, "refresh-notes": run_refresh_notes_command}
+"""Each command of :func:`add_notebook_parsers` and the function that runs it."""
