@@ -149,12 +149,13 @@ LAB_FLAGS ?=
 lab: $(INSTALLED) data
 	$(PY) -m jupyter lab --ServerApp.root_dir=notebooks $(LAB_FLAGS)
 
-# Every executed notebook of $(OUT) rendered to HTML beside it, for readers without Jupyter.
-EXECUTED = $(shell find $(OUT) -name '*.ipynb' ! -name '*.part.ipynb' 2>/dev/null)
-html: $(EXECUTED:.ipynb=.html)
+# Every executed notebook of $(OUT) rendered to HTML beside it (its figures in <notebook>_files/), for readers
+# without Jupyter: one stylesheet they share ($(OUT)/notebook.css), an index of the pages, report, tables and
+# figures ($(OUT)/index.html), and every relative link checked (docs/decisions.md#html-pages). A page as it
+# was is not rewritten, so a rerun leaves the MANIFEST and git as they were.
+html: $(INSTALLED)
+	$(PY) -m paperlib html --out $(OUT)
 	$(MANIFEST) --command "make html PROFILE=$(PROFILE)"
-$(OUT)/%.html: $(OUT)/%.ipynb | $(INSTALLED)
-	$(PY) -m jupyter nbconvert --to html --log-level WARN $<
 
 # The agent-count ablation (docs/paper.md#reading-3, docs/decisions.md#ablation-table): one agent per
 # hyperparameter, and a single agent (plain PPO), both datasets, seeds ABLATION_SEEDS; the reference is the

@@ -21,7 +21,8 @@ from paperlib.experiment.profiles import PROFILES, SLICES
 from paperlib.experiment.retraining import add_retrain_parser, run_retrain_command
 from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
-from paperlib.report.notebook import add_relink_parser, run_relink_command
+from paperlib.report.html import add_html_parser, run_html_command
+from paperlib.report.notebook import NOTEBOOK_COMMANDS, add_notebook_parsers
 from paperlib.review.cli import COMMANDS as REVIEW_COMMANDS
 from paperlib.review.cli import add_review_parsers
 from paperlib.tuners.base import METHODS
@@ -158,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--runs", required=True, help="folder searched recursively for run directories")
     report.add_argument("--out", required=True, help="folder for tables/ and figures/")
 
-    add_relink_parser(commands)
+    add_notebook_parsers(commands)
+    add_html_parser(commands)
 
     manifest = commands.add_parser("manifest", help="write (or --check) the MANIFEST of a results folder")
     manifest.add_argument("--out", required=True, help="the results folder, e.g. results/quick")
@@ -183,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "report": _report,
             "bench": run_bench_command,
             "manifest": _manifest,
-            "relink": run_relink_command,
+            **NOTEBOOK_COMMANDS,
+            "html": run_html_command,
             "pool": _pool,
             **REVIEW_COMMANDS,
         }

@@ -284,3 +284,54 @@ def test_executed_notebooks_links_resolve_from_where_they_lie(tmp_path, capsys):
     assert local and all((executed.parent / t).resolve().is_file() for t in local)
     assert main(["relink", str(tmp_path / "none.ipynb")]) == 2
     assert "is not a notebook file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("call", ["Markdown(profile_note(profile))", "Markdown(profile_note(run))  # the record"])
+def test_refresh_notes_rewrites_the_profile_note_output_and_not_one_other_byte(tmp_path, capsys, call):
+    import json
+    import shutil
+
+    import nbformat
+
+    from paperlib import paths
+    from paperlib.cli import main
+    from paperlib.report.notebook import profile_note
+
+    committed = paths.RESULTS / "quick" / "runs" / "mnist" / "random" / "seed0"
+    shutil.copy(committed / "run.json", tmp_path / "run.json")
+    parsed = nbformat.read(committed / "search.ipynb", as_version=4)
+    (cell,) = [c for c in parsed.cells if c.source.startswith("Markdown(profile_note(")]
+    cell.source = call
+    cell.outputs[0].data["text/markdown"] = "The `quick` profile ... with one seed ..."  # as older code wrote it
+    stale = nbformat.writes(parsed)
+    (tmp_path / "search.ipynb").write_text(stale, encoding="utf-8")
+    record = (tmp_path / "run.json").read_bytes()
+
+    assert main(["refresh-notes", str(tmp_path / "search.ipynb")]) == 0
+    refreshed = (tmp_path / "search.ipynb").read_text(encoding="utf-8")
+    expected = profile_note(json.loads(record) if "run)" in call else "quick")
+    assert ("This search (seed 0)" in expected) == ("run)" in call) and "one seed" not in expected
+    (now,) = [c for c in nbformat.reads(refreshed, as_version=4).cells if c.source == call]
+    assert now.outputs[0].data["text/markdown"] == expected
+    old, new = (json.dumps(t)[1:-1] for t in ("The `quick` profile ... with one seed ...", expected))
+    assert refreshed.count(new) == 1 and refreshed.replace(new, old) == stale  # every other byte as it was
+    assert (tmp_path / "run.json").read_bytes() == record
+    assert main(["refresh-notes", str(tmp_path / "search.ipynb")]) == 0
+    assert "0 of 1 notebook(s)" in capsys.readouterr().out and (tmp_path / "search.ipynb").read_text() == refreshed
+    (tmp_path / "run.json").unlink()  # `run` is read from the record; `profile` needs none
+    assert main(["refresh-notes", str(tmp_path / "search.ipynb")]) == (2 if "run)" in call else 0)
+
+
+def test_relinking_a_moved_notebook_rebases_from_where_its_links_were_written(tmp_path):
+    import nbformat
+
+    from paperlib import paths
+    from paperlib.report.notebook import relinked
+
+    parsed = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("[r](../../docs/paper.md#reading-1)")])
+    parsed.metadata["paperlib"] = {"links_from": "results/quick"}
+    moved = tmp_path / "a" / "b"
+    text = relinked(nbformat.writes(parsed), moved)
+    (cell,) = nbformat.reads(text, as_version=4).cells
+    target = cell.source.split("](")[1].split("#")[0]
+    assert (moved / target).resolve() == paths.ROOT / "docs" / "paper.md"

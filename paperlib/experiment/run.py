@@ -174,7 +174,7 @@ def run_experiment(
             summary["training"] = tuner.training_summary() | {"file": "updates.jsonl"}
         run_dir.write_run(summary)
         bar.note(
-            f"done: test accuracy {final.test_accuracy}, kappa {final.kappa}, search {summary['search_seconds']:.0f} s"
+            f"done: test accuracy {final.test_accuracy:.4f}, kappa {final.kappa:.4f}, search {summary['search_seconds']:.0f} s"
         )
         return summary
 

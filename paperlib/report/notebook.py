@@ -107,21 +107,87 @@ def rebase_links(text: str, source: Path, target: Path) -> str:
 
 
 def relinked(notebook: str, target: Path) -> str | None:
-    """An executed notebook (its JSON text), its Markdown cells' relative links written for ``notebooks/`` rebased
-    to resolve from folder ``target`` where it lies; None when it was rebased already (the metadata says where to)."""
+    """An executed notebook (its JSON text), its Markdown cells' relative links written for ``notebooks/`` (or for
+    the folder its metadata names, once rebased) rebased to resolve from folder ``target``; None when they already do."""
     import nbformat
 
     from paperlib import paths
 
     parsed = nbformat.reads(notebook, as_version=4)
     where = Path(os.path.relpath(Path(target).resolve(), paths.ROOT)).as_posix()
-    if parsed.metadata.get("paperlib", {}).get("links_from") == where:
+    written_for = parsed.metadata.get("paperlib", {}).get("links_from")
+    if written_for == where:
         return None
+    source = paths.NOTEBOOKS if written_for is None else paths.ROOT / written_for
     for cell in parsed.cells:
         if cell.cell_type == "markdown":
-            cell.source = rebase_links(cell.source, paths.NOTEBOOKS, Path(target))
+            cell.source = rebase_links(cell.source, source, Path(target))
     parsed.metadata["paperlib"] = {"links_from": where}
     return nbformat.writes(parsed) + "\n"
+
+
+NOTE_CALLS = {"Markdown(profile_note(run))": "run", "Markdown(profile_note(profile))": "profile"}
+"""The cells that display :func:`profile_note`, by their code, and the variable each passes it."""
+
+
+def refreshed_note(notebook: str, folder: Path) -> str | None:
+    """An executed notebook (its JSON text) whose profile-note cell shows what today's :func:`profile_note` says for
+    the same argument: the run record ``folder/run.json`` for ``run``, the executed ``profile`` parameter for
+    ``profile``. Every other byte as it was; None when the note is current or the notebook has no note cell."""
+    import json
+
+    import nbformat
+
+    parsed = nbformat.reads(notebook, as_version=4)
+    cells = [c for c in parsed.cells if c.cell_type == "code" and c.source.split("#")[0].strip() in NOTE_CALLS]
+    if not cells:
+        return None
+    (cell,) = cells
+    if NOTE_CALLS[cell.source.split("#")[0].strip()] == "run":
+        argument = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+    else:
+        argument = parsed.metadata["papermill"]["parameters"]["profile"]
+    results = [o for o in cell.outputs if o.output_type == "execute_result" and "text/markdown" in o.data]
+    if len(results) != 1 or results[0].data["text/markdown"] == profile_note(argument):
+        return None
+    results[0].data["text/markdown"] = profile_note(argument)
+    return nbformat.writes(parsed) + ("\n" if notebook.endswith("\n") else "")
+
+
+def add_refresh_notes_parser(commands: Any) -> None:
+    """``python -m paperlib refresh-notes NOTEBOOK...``: executed notebooks' profile notes rewritten by today's code."""
+    refresh = commands.add_parser(
+        "refresh-notes",
+        help="rewrite the profile note an executed notebook displays as today's code writes it (nothing else)",
+    )
+    refresh.add_argument("notebooks", nargs="+", help="executed notebooks (.ipynb), each rewritten in place")
+
+
+def run_refresh_notes_command(args: argparse.Namespace) -> int:
+    from paperlib.errors import RecordError
+    from paperlib.experiment.records import atomic_write_text
+
+    refreshed = 0
+    for path in map(Path, args.notebooks):
+        try:
+            text = refreshed_note(_read_notebook(path), path.parent)
+        except (ValueError, KeyError, AttributeError, OSError) as error:  # not a notebook, no run.json, no parameter
+            raise RecordError(
+                f"{path}: its profile note cannot be refreshed ({type(error).__name__}: {error})"
+            ) from None
+        if text is not None:
+            atomic_write_text(path, text)
+            refreshed += 1
+    print(f"{refreshed} of {len(args.notebooks)} notebook(s) given a current profile note; the others were current")
+    return 0
+
+
+def _read_notebook(path: Path) -> str:
+    from paperlib.errors import RecordError
+
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise RecordError(f"{path} is not a notebook file (.ipynb)")
+    return path.read_text(encoding="utf-8")
 
 
 def add_relink_parser(commands: Any) -> None:
@@ -148,3 +214,13 @@ def run_relink_command(args: argparse.Namespace) -> int:
         atomic_write_text(path, text)
     print(f"{path}: links {'rebased' if text is not None else 'already rebased'}")
     return 0
+
+
+def add_notebook_parsers(commands: Any) -> None:
+    """The executed notebooks' commands, ``relink`` and ``refresh-notes``."""
+    add_relink_parser(commands)
+    add_refresh_notes_parser(commands)
+
+
+NOTEBOOK_COMMANDS = {"relink": run_relink_command, "refresh-notes": run_refresh_notes_command}
+"""Each command of :func:`add_notebook_parsers` and the function that runs it."""
