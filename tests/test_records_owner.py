@@ -76,6 +76,16 @@ def test_records_are_never_appended_through_a_planted_link(capsys, tmp_path, dat
     assert victim.read_text() == "untouched\n"
 
 
+def test_a_retraining_is_never_appended_through_a_planted_link(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched\n")
+    with RunDirectory(tmp_path / "run") as run_dir:
+        (run_dir.path / "retrainings.jsonl").symlink_to(victim)
+        with pytest.raises(RecordError, match="is a symbolic link; a run's records are never written through one"):
+            run_dir.append_retraining({"seed": 1000, "test_accuracy": 0.9})
+    assert victim.read_text() == "untouched\n"
+
+
 def contend(path, barrier, outcomes, hold):
     barrier.wait()
     try:

@@ -174,7 +174,9 @@ def critics(seeds: Sequence[int], episodes: int = 200) -> dict[str, Any]:
                                 per_agent.setdefault(agent, []).append(v)
                 row[key] = {a: round(statistics.median(v), 3) for a, v in per_agent.items()}
                 if key.startswith("centered"):
-                    row["centered_above_0"] = {a: round(sum(x > 0 for x in v) / len(v), 2) for a, v in per_agent.items()}
+                    row["centered_above_0"] = {
+                        a: round(sum(x > 0 for x in v) / len(v), 2) for a, v in per_agent.items()
+                    }
     return {"seeds": list(seeds), "episodes": episodes, "critics": out}
 
 

@@ -258,11 +258,9 @@ class RunDirectory:
         return records
 
     def append_retraining(self, record: dict[str, Any]) -> None:
-        """Append one retraining as one line, flushed and fsynced before returning."""
-        with open(self.path / RETRAININGS, "ab") as handle:
-            handle.write(json.dumps(record).encode("utf-8") + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        """Append one retraining as one line, flushed and fsynced before returning, never through a link."""
+        with self._writing(RETRAININGS):
+            append_bytes(self.path / RETRAININGS, dumps(record).encode("utf-8") + b"\n")
 
     def read_retrained(self) -> dict[str, Any] | None:
         """``retrainings.json``, or None before all the retrainings are recorded."""
