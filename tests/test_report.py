@@ -335,3 +335,23 @@ def test_relinking_a_moved_notebook_rebases_from_where_its_links_were_written(tm
     (cell,) = nbformat.reads(text, as_version=4).cells
     target = cell.source.split("](")[1].split("#")[0]
     assert (moved / target).resolve() == paths.ROOT / "docs" / "paper.md"
+
+
+def test_a_search_time_is_paired_only_with_one_timed_on_the_same_cpu(tmp_path):
+    from paperlib.report.verdicts import judge, same_machine_times
+
+    rows = ("random", "anneal", "tpe", "hyperband", "bohb", "mappo")
+    for seed in range(4):
+        for method in rows:
+            path = make_run(tmp_path, "mnist", method, seed, search_seconds=60.0 if method == "mappo" else 600.0)
+            record = json.loads((path / "run.json").read_text())
+            # MAPPO and RS at seeds 0-1 timed on CPU "B", everything else on "A"
+            cpu = "B" if method in ("mappo", "random") and seed < 2 else "A"
+            write_json(path / "run.json", record | {"environment": {"cpu_model": cpu}})
+    runs = load_runs(tmp_path)
+    mappo = {s: 1.0 for s in range(4)}
+    kept, dropped = same_machine_times(runs, "mnist", mappo, {"RS": dict(mappo), "TPE": dict(mappo)})
+    assert kept == {"RS": mappo, "TPE": {2: 1.0, 3: 1.0}} and dropped == ["TPE"]
+    time = next(v for claim, _, value, v in judge(runs, "mnist") if value == "search_minutes")
+    assert {j.baseline: j.n for j in time.judged} == {"RS": 4, "Anneal": 2, "TPE": 2, "Hyperband": 2, "BOHB": 2}
+    assert "seeds timed on another CPU than MAPPO's left out for Anneal, TPE, Hyperband, BOHB" in time.note

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -82,6 +83,9 @@ def test_spot_check_re_executes_identically_here_and_fails_on_a_changed_score(re
     text = report.read_text(encoding="utf-8")
     assert "Same numerics signature (7 re-executions): 7 identical" in text and "**PASS**" in text
     assert "retraining (test)" in text
+    # the machine's speed against the recording's, from the same re-executions (6 trials; not the retraining)
+    ratio = re.search(r"median ratio (\d+\.\d\d) \(range (\d+\.\d\d)–(\d+\.\d\d), 6 trials", text)
+    assert ratio and 0 < float(ratio[2]) <= float(ratio[1]) <= float(ratio[3]), text
 
     copy = copy_of(results, tmp_path)
     for seed in SEEDS:  # every recorded score of one row moved by one part in a million

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -194,7 +194,8 @@ RULES = (
     f"the same fresh training seeds 1000, 1001, ... for every search, their mean) and the paper's protocol (one "
     f"retraining with the search seed). MAPPO halves the search time: reproduced when every adjusted interval of "
     f"the wall-time ratio MAPPO / baseline (geometric mean over seeds) lies below {HALVING_RATIO}; not reproduced "
-    f"when some lies above; otherwise inconclusive. Fewer than two paired seeds: inconclusive; an estimand without "
+    f"when some lies above; otherwise inconclusive; a time is paired only with one measured on the same CPU model. "
+    f"Fewer than two paired seeds: inconclusive; an estimand without "
     f"records: not available."
 )
 """The rules in a paragraph, printed above the verdict table."""
@@ -233,6 +234,26 @@ def _values(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[int
     return {r.key[2]: r.values[value] for r in runs if r.key[:2] == (dataset, row) and r.values[value] is not None}
 
 
+def cpu_of(run: Run) -> str:
+    """The CPU model a run was timed on (``run.json``'s environment; empty where not recorded)."""
+    return str(run.record.get("environment", {}).get("cpu_model", ""))
+
+
+def same_machine_times(
+    runs: Sequence[Run], dataset: str, mappo: Mapping[int, float], baselines: Mapping[str, Mapping[int, float]]
+) -> tuple[dict[str, dict[int, float]], list[str]]:
+    """Each baseline's times at the seeds where it ran on MAPPO's CPU model, and the baselines that lost a seed:
+    a time ratio across two machines measures the machines (docs/decisions.md#registered-verdicts)."""
+    cpu = {r.key[1:]: cpu_of(r) for r in runs if r.key[0] == dataset}
+    kept, dropped = {}, []
+    for name, values in baselines.items():
+        row = next(key for key, shown in ROWS.items() if shown == name)
+        kept[name] = {s: v for s, v in values.items() if s not in mappo or cpu.get((row, s)) == cpu.get(("mappo", s))}
+        if set(values) & set(mappo) - set(kept[name]):
+            dropped.append(name)
+    return kept, dropped
+
+
 def judge(runs: Sequence[Run], dataset: str) -> list[tuple[str, str, str, Verdict]]:
     """(claim, estimand, value, verdict) for each row of :data:`ESTIMANDS` on ``dataset``."""
     found = []
@@ -240,7 +261,11 @@ def judge(runs: Sequence[Run], dataset: str) -> list[tuple[str, str, str, Verdic
         mappo = _values(runs, dataset, "mappo", value)
         baselines = {ROWS[row]: _values(runs, dataset, row, value) for row in BASELINES}
         if value == "search_minutes":
+            baselines, dropped = same_machine_times(runs, dataset, mappo, baselines)
             verdict = halving_verdict(mappo, baselines)
+            if dropped:
+                note = f"seeds timed on another CPU than MAPPO's left out for {', '.join(dropped)}"
+                verdict = replace(verdict, note=f"{verdict.note}; {note}" if verdict.note else note)
         else:
             verdict = accuracy_verdict(
                 mappo, baselines, "retrainings" if value == "expected_accuracy" else "complete run"

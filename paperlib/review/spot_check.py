@@ -9,6 +9,7 @@ whether its score must come out bit for bit depends on the numerics signature
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
@@ -149,7 +150,8 @@ def re_execute(
         same = this_signature(record) == recorded_signature(record)
         checks.append(Check(pick, found, same, time.perf_counter() - started))
         what = "retraining" if retraining else f"episode {pick.index}"
-        progress(f"{number}/{len(picks)} {'/'.join(map(str, pick.run.key))} {what}: {trial['score']} -> {found}")
+        shown = "diverged" if found is None else f"{found:.4f}"
+        progress(f"{number}/{len(picks)} {'/'.join(map(str, pick.run.key))} {what}: {trial['score']:.4f} -> {shown}")
     return checks
 
 
@@ -188,8 +190,27 @@ def report(checks: Sequence[Check], out: Path, seed: int, seconds: float) -> str
     verdict = (
         "FAIL" if failed(checks) else "PASS" if same else "REPORTED (another signature: nothing must be identical)"
     )
+    timed = speed(checks)
+    if timed is not None:
+        median, low, high, n = timed
+        lines.append(
+            f"- A trial's wall time here against its recording: median ratio {median:.2f} (range {low:.2f}–{high:.2f}, "
+            f"{n} trials; below 1 this machine was faster). Compare search times within one machine's runs."
+        )
     lines += [f"- Result: **{verdict}**.", "", _table(checks)]
     return "\n".join(lines) + "\n"
+
+
+def speed(checks: Sequence[Check]) -> tuple[float, float, float, int] | None:
+    """Re-executed over recorded wall time of the sampled trials (not the retraining): median, min, max, count."""
+    ratios = [
+        c.seconds / c.pick.trial["objective_seconds"]
+        for c in checks
+        if c.pick.index is not None and c.pick.trial.get("objective_seconds")
+    ]
+    if not ratios:
+        return None
+    return statistics.median(ratios), min(ratios), max(ratios), len(ratios)
 
 
 def _table(checks: Sequence[Check]) -> str:
