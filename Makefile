@@ -1,7 +1,7 @@
 # The README's commands. Each installs what it needs.
 #   make reproduce [PROFILE=smoke|quick|paper|paper-slice] [DATA_DIR=...] [OUT=results/<profile>]   (make -j N: N searches side by side)
 #   make reproduce WORKERS=N      every search at once, their trials on one local Dask pool of N processes
-#   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (README: Running on a cluster)
+#   make reproduce SCHEDULER=ADDRESS|FILE   the same on an existing Dask cluster (docs/cluster.md)
 #   make verify    make spot-check [TRIALS=K] [SEED=S]    make compare RERUN=DIR   (the reviewer's checks of OUT)
 #   make test [DATA_DIR=...]    make lab    make html    make ablation    make bench    make bench-executor
 #   make bench-gpu    make bench-tuners    make lock    make test-wheel    make clean

@@ -1,4 +1,4 @@
-"""The command line: ``python -m paperlib {search,retrain,trial,data,plan,report,bench,verify,spot-check,compare} ...``.
+"""The command line: ``python -m paperlib {search,retrain,trial,data,plan,report,readme,bench,verify,spot-check,compare} ...``.
 
 Every input is checked before any work starts; a bad one ends the command with one line on
 stderr naming the problem and exit status 2, having written nothing.
@@ -23,6 +23,7 @@ from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
 from paperlib.report.html import add_html_parser, run_html_command
 from paperlib.report.notebook import NOTEBOOK_COMMANDS, add_notebook_parsers
+from paperlib.report.readme import add_readme_parser, run_readme_command
 from paperlib.review.cli import COMMANDS as REVIEW_COMMANDS
 from paperlib.review.cli import add_review_parsers
 from paperlib.tuners.base import METHODS
@@ -143,9 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--data-dir", default=None, help="dataset root (default: $DATA_DIR, else data/)")
     data.add_argument("--no-download", action="store_true", help="fail instead of downloading a missing dataset")
 
-    plan = commands.add_parser(
-        "plan", help="print the make variables of a profile's reproduction (used by the Makefile)"
-    )
+    plan = commands.add_parser("plan", help="print the make variables of a profile's reproduction (for the Makefile)")
     plan.add_argument(
         "--profile", required=True, choices=[*PROFILES, *SLICES], help="profile (or registered slice) to plan"
     )
@@ -161,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_notebook_parsers(commands)
     add_html_parser(commands)
+    add_readme_parser(commands)
 
     manifest = commands.add_parser("manifest", help="write (or --check) the MANIFEST of a results folder")
     manifest.add_argument("--out", required=True, help="the results folder, e.g. results/quick")
@@ -187,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "manifest": _manifest,
             **NOTEBOOK_COMMANDS,
             "html": run_html_command,
+            "readme": run_readme_command,
             "pool": _pool,
             **REVIEW_COMMANDS,
         }

@@ -67,3 +67,12 @@ def test_report_md_quotes_the_committed_tables_and_verdicts():
         table = (QUICK / "tables" / f"{stem}.md").read_text(encoding="utf-8").strip()
         body = "\n".join(line for line in table.splitlines() if line.startswith("|"))
         assert body in report, f"results/REPORT.md does not quote {stem}.md as computed"
+
+
+def test_readme_holds_the_committed_verdict_table():
+    """README.md's results at a glance are generated: stale after a new verdicts.md until `paperlib readme --write`."""
+    from paperlib.report.readme import readme_block, verdict_table
+
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme_block(readme) == verdict_table(QUICK), "python -m paperlib readme --write"
+    assert "(results/quick/figures/figure2_search_time.png)" in readme

@@ -123,7 +123,7 @@ QUICK = Profile(
     seeds=(0, 1, 2, 3, 4),
     methods=tuple(ARMS),
 )
-"""The whole pipeline, 200 episodes per search, five seeds of every row: hours on a 2-core CPU (README)."""
+"""The whole pipeline, 200 episodes per search, five seeds of every row: hours on a 2-core CPU (docs/costs.md)."""
 
 PAPER = Profile(
     "paper",

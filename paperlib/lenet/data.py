@@ -99,7 +99,7 @@ def _read(name: str, root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
     except Exception as error:
         raise DataError(
             f"{name}: cannot read the IDX files in {raw_folder(root, name)} ({type(error).__name__}: {error}); "
-            "they are truncated or corrupt: delete them to download intact copies, or replace them (README: Data)"
+            "they are truncated or corrupt: delete them to download intact copies, or replace them (docs/environment.md#requirements)"
         ) from None
     if images.shape != (expected, 28, 28) or labels.shape != (expected,) or labels.min() < 0 or labels.max() > 9:
         raise DataError(
