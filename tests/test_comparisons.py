@@ -194,3 +194,9 @@ def test_agent_ablation_table_pairs_each_grouping_with_layers(tmp_path):
     assert body[1][header.index("seeds to detect 0.005")] == "34"  # 0.005 / 0.01 = 0.5: 34 seeds (TTestPower)
     assert body[1][header.index("one retraining: grouping - layers")].startswith("-0.0200 [")  # -0.02, -0.01, -0.03
     assert load_ablations(tmp_path / "absent") == []
+    # an ablation of another MAPPO's update settings than the reference rows' is named and left out
+    other = tmp_path / "ablations" / "mnist" / "mappo_single" / "seed0" / "run.json"
+    write_json(other, dict(json.loads(other.read_text()), tuner={"config": {"target_kl": 0.02}}))
+    said = []
+    header, body = ablation_cells(load_runs(tmp_path / "runs"), load_ablations(tmp_path / "ablations"), said.append)
+    assert [row[2] for row in body] == ["3", "2"] and len(said) == 1 and "another MAPPO's settings" in said[0]

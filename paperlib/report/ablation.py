@@ -64,13 +64,25 @@ def _by_seed(runs: Sequence[Run], value: str) -> dict[int, float]:
     return {run.record["seed"]: run.values[value] for run in runs if run.values[value] is not None}
 
 
-def ablation_cells(runs: Sequence[Run], ablations: Sequence[Run]) -> tuple[tuple[str, ...], list[list[str]]]:
-    """Header and rows: per dataset, layers (the MAPPO rows of ``runs``) then each grouping of ``ablations``."""
+def same_mappo(ablation: Run, references: Sequence[Run]) -> bool:
+    """Whether an ablation ran the reference rows' MAPPO (the same update settings, ``run.json`` ``tuner.config``):
+    a grouping compared with another MAPPO's layers would measure the update, not the grouping."""
+    configs = {repr(r.record.get("tuner", {}).get("config")) for r in references}
+    return not references or configs == {repr(ablation.record.get("tuner", {}).get("config"))}
+
+
+def ablation_cells(
+    runs: Sequence[Run], ablations: Sequence[Run], progress: Callable[[str], None] = print
+) -> tuple[tuple[str, ...], list[list[str]]]:
+    """Header and rows: per dataset, layers (the MAPPO rows of ``runs``) then each grouping of ``ablations`` that
+    ran the same MAPPO settings (others are named and left out)."""
     body = []
     for dataset in DATASETS:
         groups: dict[str, list[Run]] = {"layers": [r for r in runs if r.key[:2] == (dataset, "mappo")]}
         for run in ablations:
-            if run.record["dataset"] == dataset:
+            if run.record["dataset"] == dataset and not same_mappo(run, groups["layers"]):
+                progress(f"leaving out {run.path}: another MAPPO's settings than the reproduction's MAPPO rows")
+            elif run.record["dataset"] == dataset:
                 groups.setdefault(_grouping(run), []).append(run)
         if not groups["layers"] and len(groups) == 1:
             continue

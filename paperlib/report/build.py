@@ -107,7 +107,7 @@ def build_report(
     ablations = load_ablations(ablations_dir or Path(runs_dir).parent / "ablations", progress)
     written += cmp.write_pair(
         tables / "ablation_agents",
-        *ablation_cells(runs, ablations),
+        *ablation_cells(runs, ablations, progress),
         "MAPPO's agents (docs/decisions.md#ablation-table): one per LeNet layer (the reproduction's MAPPO rows, the "
         "reference), one per hyperparameter, a single agent (plain PPO); mean [95% t interval] over the seeds each "
         "has, then grouping - layers paired by seed for both accuracy estimands, with the Wilcoxon p-value and the "
