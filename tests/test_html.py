@@ -91,3 +91,15 @@ def test_broken_links_names_only_relative_targets_that_are_missing(tmp_path):
 def test_a_folder_without_executed_notebooks_is_an_error(tmp_path, capsys):
     assert main(["html", "--out", str(tmp_path)]) == 2
     assert "holds no executed notebook" in capsys.readouterr().err
+
+
+def test_the_committed_quick_pages_are_one_per_executed_notebook_linked_and_small():
+    """What `make html` committed: a page beside every executed notebook of the quick profile, no page left from
+    a notebook that is gone, no broken link, 10 MB at most in all (57 MB with nbconvert's defaults)."""
+    notebooks = {p for p in QUICK.rglob("*.ipynb") if not p.name.endswith(".part.ipynb")}
+    pages = set(QUICK.rglob("*.html")) - {QUICK / INDEX}
+    assert {p.with_suffix(".html") for p in notebooks} == pages
+    for page in [QUICK / INDEX, *pages]:
+        assert broken_links(page) == [], page
+    rendered = [*pages, QUICK / INDEX, QUICK / STYLESHEET, *QUICK.rglob("*_files/*.png")]
+    assert sum(p.stat().st_size for p in rendered) <= 10_000_000

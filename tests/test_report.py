@@ -355,3 +355,16 @@ def test_a_search_time_is_paired_only_with_one_timed_on_the_same_cpu(tmp_path):
     time = next(v for claim, _, value, v in judge(runs, "mnist") if value == "search_minutes")
     assert {j.baseline: j.n for j in time.judged} == {"RS": 4, "Anneal": 2, "TPE": 2, "Hyperband": 2, "BOHB": 2}
     assert "seeds timed on another CPU than MAPPO's left out for Anneal, TPE, Hyperband, BOHB" in time.note
+    # Every seed of the baselines timed on another CPU than MAPPO's: the times are recorded, none pairs, so the
+    # registered rule's "fewer than two paired seeds" applies (inconclusive), not "without records".
+    for seed in range(4):
+        for method in rows[:-1]:
+            path = tmp_path / "mnist" / method / f"seed{seed}"
+            record = json.loads((path / "run.json").read_text())
+            write_json(path / "run.json", record | {"environment": {"cpu_model": "A"}})
+        path = tmp_path / "mnist" / "mappo" / f"seed{seed}"
+        write_json(path / "run.json", json.loads((path / "run.json").read_text()) | {"environment": {"cpu_model": "B"}})
+    time = next(v for claim, _, value, v in judge(load_runs(tmp_path), "mnist") if value == "search_minutes")
+    assert time.verdict == "inconclusive" and not time.judged
+    assert time.note.startswith("fewer than two seeds paired with RS, Anneal, TPE, Hyperband, BOHB: no interval")
+    assert "seeds timed on another CPU than MAPPO's left out for RS, Anneal, TPE, Hyperband, BOHB" in time.note

@@ -261,8 +261,12 @@ def judge(runs: Sequence[Run], dataset: str) -> list[tuple[str, str, str, Verdic
         mappo = _values(runs, dataset, "mappo", value)
         baselines = {ROWS[row]: _values(runs, dataset, row, value) for row in BASELINES}
         if value == "search_minutes":
+            recorded = bool(mappo) and all(baselines.values())
             baselines, dropped = same_machine_times(runs, dataset, mappo, baselines)
             verdict = halving_verdict(mappo, baselines)
+            if recorded and verdict.verdict == NOT_AVAILABLE:  # every time is there, none on MAPPO's CPU
+                few = [name for name, values in baselines.items() if len(set(values) & set(mappo)) < 2]
+                verdict = Verdict(INCONCLUSIVE, f"fewer than two seeds paired with {', '.join(few)}: no interval")
             if dropped:
                 note = f"seeds timed on another CPU than MAPPO's left out for {', '.join(dropped)}"
                 verdict = replace(verdict, note=f"{verdict.note}; {note}" if verdict.note else note)
