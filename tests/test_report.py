@@ -368,3 +368,7 @@ def test_a_search_time_is_paired_only_with_one_timed_on_the_same_cpu(tmp_path):
     assert time.verdict == "inconclusive" and not time.judged
     assert time.note.startswith("fewer than two seeds paired with RS, Anneal, TPE, Hyperband, BOHB: no interval")
     assert "seeds timed on another CPU than MAPPO's left out for RS, Anneal, TPE, Hyperband, BOHB" in time.note
+    from paperlib.report.comparisons import comparisons
+
+    found = comparisons(load_runs(tmp_path), "mnist")
+    assert [c["time"].seeds for c in found] == [()] * 5 and all(len(c["accuracy"].seeds) == 4 for c in found)

@@ -69,8 +69,8 @@ def build_report(
             cmp.comparison_cells(cmp.comparisons(runs, dataset)),
             f"{title}: MAPPO against every other row, paired by seed: the expected test accuracy's difference (mean "
             "of the fresh-seed retrainings; empty for runs recorded without them), the single retraining's (the paper's "
-            "protocol) and the wall-time ratio (geometric mean), each with its 95% t interval (the value alone for one "
-            "seed) and the two-sided Wilcoxon signed-rank p-value (empty with fewer than two seeds); for each accuracy, "
+            "protocol) and the wall-time ratio (geometric mean; only seeds timed on the same CPU model as MAPPO's), "
+            "each with its 95% t interval (the value alone for one seed) and the two-sided Wilcoxon signed-rank p-value (empty with fewer than two seeds); for each accuracy, "
             "the smallest difference detectable at these seeds (80% power, two-sided 0.05, from the observed paired "
             f"spread) and the seeds that would detect {DELTA} (docs/decisions.md#power).",
         )

@@ -12,6 +12,7 @@ from paperlib.experiment.repeats import Repeats
 from paperlib.report import statistics as st
 from paperlib.report.runs import ROWS, Run
 from paperlib.report.tables import csv_text, markdown_table
+from paperlib.report.verdicts import cpu_of
 
 
 def _by_seed(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[int, float]:
@@ -22,12 +23,22 @@ def _by_seed(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[in
 
 def comparisons(runs: Sequence[Run], dataset: str, rows: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """MAPPO against each other row with runs, paired by seed: the expected test accuracy's difference (empty
-    for runs without retrainings), the single retraining's, and the wall-time log ratio."""
+    for runs without retrainings), the single retraining's, and the wall-time log ratio (only at seeds both
+    timed on the same CPU model: a ratio across two machines measures the machines)."""
     found = {run.key[1] for run in runs if run.key[0] == dataset}
     mine = {name: _by_seed(runs, dataset, "mappo", value) for name, value in _VALUES.items()}
+    cpu = {run.key[1:]: cpu_of(run) for run in runs if run.key[0] == dataset}
+
+    def theirs(row: str, name: str, value: str) -> dict[int, float]:
+        """The row's values by seed; a time only where it was measured on MAPPO's CPU model (as the verdict)."""
+        values = _by_seed(runs, dataset, row, value)
+        if name != "time":
+            return values
+        return {s: v for s, v in values.items() if cpu.get((row, s)) == cpu.get(("mappo", s))}
+
     return [
         {
-            name: st.paired(mine[name], _by_seed(runs, dataset, row, value), ROWS[row], log_ratio=name == "time")
+            name: st.paired(mine[name], theirs(row, name, value), ROWS[row], log_ratio=name == "time")
             for name, value in _VALUES.items()
         }
         | {"row": row}
