@@ -4,12 +4,14 @@ from its committed run records, and results/REPORT.md quotes those tables (issue
 import pytest
 
 from paperlib import paths
+from paperlib.experiment.profiles import PAPER_SLICE, arm_name, planned_searches
 from paperlib.experiment.profiles import QUICK as QUICK_PROFILE
-from paperlib.experiment.profiles import arm_name
-from paperlib.experiment.records import iter_run_dirs, read_json, read_trials
+from paperlib.experiment.records import iter_run_dirs, read_json, read_retrained, read_trials
 from paperlib.report import build_report
 
 QUICK = paths.RESULTS / "quick"
+PAPER = paths.RESULTS / "paper"
+GROUPINGS = ("per_hyperparameter", "single")
 TABLES = ("table3_mnist", "table4_fashion_mnist")
 PAIRS = ("comparisons_mnist", "comparisons_fashion_mnist", "verdicts", "incumbents", "mappo_reuse")
 """The report's CSV + Markdown tables beside Tables 3-4."""
@@ -18,16 +20,23 @@ PAIRS = ("comparisons_mnist", "comparisons_fashion_mnist", "verdicts", "incumben
 def test_every_committed_run_is_complete_and_consistent():
     runs = list(iter_run_dirs(QUICK / "runs"))
     ablations = list(iter_run_dirs(QUICK / "ablations"))
+    sliced = list(iter_run_dirs(PAPER / "runs"))
     planned = {(d, m, s) for d in QUICK_PROFILE.datasets for m in QUICK_PROFILE.methods for s in QUICK_PROFILE.seeds}
     assert {(p.parts[-3], p.parts[-2], int(p.name.removeprefix("seed"))) for p in runs} == planned
-    assert len(ablations) == 2
-    assert all(
-        read_json(path / "run.json")["tuner_options"]["groups"] in ("single", "per_hyperparameter")
-        for path in ablations
-    )
-    for path in runs + ablations:
+    # the agent ablations committed so far: each a grouping of `make ablation`, complete (checked below)
+    groupings = {(d, f"mappo_{g}", s) for d in QUICK_PROFILE.datasets for g in GROUPINGS for s in QUICK_PROFILE.seeds}
+    assert {(p.parts[-3], p.parts[-2], int(p.name.removeprefix("seed"))) for p in ablations} <= groupings
+    for path in ablations:
+        assert read_json(path / "run.json")["tuner_options"]["groups"] == path.parts[-2].removeprefix("mappo_")
+    # the paper-profile slice's runs committed so far: its registered rows, complete, retrained
+    _, datasets, methods, seeds = planned_searches(PAPER_SLICE.name)
+    cut = {(d, m, s) for d in datasets for m in methods for s in seeds}
+    assert {(p.parts[-3], p.parts[-2], int(p.name.removeprefix("seed"))) for p in sliced} <= cut
+    for path in sliced:
+        assert read_json(path / "run.json")["profile"] == "paper" and read_retrained(path)["retrainings"] == 10
+    for path in runs + ablations + sliced:
         run, trials = read_json(path / "run.json"), read_trials(path)
-        assert run["status"] == "complete" and run["profile"] == "quick"
+        assert run["status"] == "complete" and run["profile"] == ("paper" if path in sliced else "quick")
         assert len(trials) == run["evaluations"] and run["episodes"] == 200
         assert run["full_budget_equivalents"] == pytest.approx(sum(t["budget"] for t in trials))
         if path in runs:  # the directory names the row: a method, or Hyperband/BOHB at equal compute
