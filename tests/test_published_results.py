@@ -85,3 +85,30 @@ def test_readme_holds_the_committed_verdict_table():
     readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
     assert readme_block(readme) == verdict_table(QUICK), "python -m paperlib readme --write"
     assert "(results/quick/figures/figure2_search_time.png)" in readme
+
+
+def test_the_slice_costs_quoted_in_docs_are_those_of_its_committed_run():
+    """docs/costs.md#paper-slice-measured: each measured number and the projection derived from them."""
+    costs = (paths.ROOT / "docs" / "costs.md").read_text(encoding="utf-8")
+    path = PAPER / "runs" / "mnist" / "random" / "seed0"
+    run, retrained = read_json(path / "run.json"), read_retrained(path)
+    hours = run["search_seconds"] / 3600
+    retraining = (retrained["seconds"] + run["final"]["seconds"]) / 3600
+    per_seed = 6 * hours + 2 * 0.4 * hours  # six rows of 200 full-budget equivalents, two of 80
+    total = (per_seed + 8 * retraining) * 2 * 3
+    quoted = [
+        f"{run['search_seconds']:,.0f} s of search time ({hours:.2f} h)",
+        f"{run['objective_cpu_seconds']:,.0f} s of CPU",
+        f"{run['search_seconds'] / run['evaluations']:.1f} s per trial",
+        f"{run['final']['seconds']:.0f} s,",
+        f"ten fresh-seed retrainings, {retrained['seconds']:,.0f} s",
+        f"Test accuracy {run['final']['test_accuracy']:.4f}",
+        f"expected test accuracy {retrained['test_accuracy']['mean']:.4f}",
+        f"standard deviation is\n{retrained['test_accuracy']['sd']:.4f}",
+        f"(80) {0.4 * hours:.2f} h, so {per_seed:.1f} h per dataset and seed",
+        f"retrainings ({retraining:.2f} h)",
+        f"about {total:.0f} CPU-hours",
+        f"about {total / 2:.0f} h with",
+    ]
+    for text in quoted:
+        assert text in costs, text
