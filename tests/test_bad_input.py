@@ -183,3 +183,10 @@ def test_a_disk_error_during_a_search_is_one_line_and_the_rerun_resumes(
     assert [{k: t[k] for k in keys} for t in read_trials(out)] == [
         {k: t[k] for k in keys} for t in read_trials(reference)
     ]
+
+
+@pytest.mark.parametrize("extra", [["--rounds", "0"], ["--concurrency", "1", "0"]])
+def test_the_gpu_bench_refuses_zero_rounds_or_trials_at_once(capsys, tmp_path, data_root, extra):
+    argv = ["bench", "--gpu", "--data-dir", str(data_root), "--no-download", "--out", str(tmp_path / "b"), *extra]
+    refused(capsys, argv, r"--rounds and every --concurrency must be at least 1")
+    assert not (tmp_path / "b").exists()

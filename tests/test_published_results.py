@@ -112,3 +112,20 @@ def test_the_slice_costs_quoted_in_docs_are_those_of_its_committed_run():
     ]
     for text in quoted:
         assert text in costs, text
+
+
+def test_the_gpu_costs_quoted_in_docs_are_those_of_the_committed_gpu_bench():
+    """docs/costs.md#paper-gpu-measured quotes results/bench/<the lent GPU machine>/gpu.json."""
+    costs = (paths.ROOT / "docs" / "costs.md").read_text(encoding="utf-8")
+    gpu = read_json(paths.RESULTS / "bench" / "intel-xeon-processor-family6-model207-16cores" / "gpu.json")
+    per_hour = {row["concurrent_trials"]: row["trials_per_hour"] for row in gpu["concurrency"]}
+    assert gpu["status"] == "ok" and gpu["rounds"] == 1 and sorted(per_hour) == [1, 4]
+    quoted = [
+        f"PyTorch\n{gpu['torch']}",
+        f"took **{gpu['seconds_per_trial']:.1f} s**",
+        f"gives {per_hour[1]:.0f} trials per hour, four at once **{per_hour[4]:.0f} trials per hour**",
+        f"{gpu['profile_full_budget_trials']:,.0f} full-budget trials",
+        f"**about {gpu['profile_projected_hours']:.0f} GPU-hours**",
+    ]
+    for text in quoted:
+        assert text in costs, text

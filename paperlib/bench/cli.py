@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from paperlib import paths
+from paperlib.errors import DeviceError
 from paperlib.experiment.executor import check_pool
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
 
@@ -35,6 +36,10 @@ def add_bench_parser(commands: argparse._SubParsersAction) -> None:
         "--gpu", action="store_true", help="only the GPU section (trials per hour at K trials per GPU)"
     )
     bench.add_argument("--workers", type=int, default=2, help="--executor: processes in the pool (default 2)")
+    bench.add_argument("--rounds", type=int, default=2, help="--gpu: trials per round at each K (default 2)")
+    bench.add_argument(
+        "--concurrency", type=int, nargs="+", default=None, help="--gpu: the K trials sharing the GPU (default 1 2 4 8)"
+    )
     bench.add_argument(
         "--tuners",
         action="store_true",
@@ -62,6 +67,10 @@ def run_bench_command(args: argparse.Namespace) -> int:
     settings = TINY if args.quick else BenchSettings()
     device = resolve_device(args.device)
     check_pool(args.workers)
+    if args.rounds < 1 or any(k < 1 for k in args.concurrency or ()):
+        raise DeviceError(
+            f"--rounds and every --concurrency must be at least 1, got {args.rounds} and {args.concurrency}"
+        )
     root = paths.data_dir(args.data_dir)
     ensure_available(settings.dataset, root, download=not args.no_download)
     out = Path(args.out) if args.out else paths.RESULTS / "bench"
@@ -97,10 +106,11 @@ def _bench_section(args: argparse.Namespace, root: Path, device, out: Path) -> i
 
         name, result = "executor.json", bench_executor(root, TINY if args.quick else QUICK, args.workers)
     else:
-        from paperlib.bench.gpu import bench_gpu
+        from paperlib.bench.gpu import CONCURRENCY, bench_gpu
         from paperlib.experiment.profiles import PAPER
 
-        name, result = "gpu.json", bench_gpu(root, device, profile=PAPER)
+        concurrency = tuple(args.concurrency) if args.concurrency else CONCURRENCY
+        name, result = "gpu.json", bench_gpu(root, device, profile=PAPER, rounds=args.rounds, concurrency=concurrency)
     records.write_json(out / name, result)
     print(json.dumps({k: v for k, v in result.items() if k not in ("profile", "methods", "concurrency")}, indent=2))
     print(f"written to {out / name}")

@@ -39,7 +39,13 @@ def bench_gpu(
         return {"status": "skipped", "reason": f"no CUDA device ({device}): unmeasured"}
     splits = load_splits(dataset, root, profile.train_size, profile.val_size, profile.test_size, device)
     progress(f"bench gpu: {torch.cuda.get_device_name(device)}, {splits.sizes} on the device")
-    return {"status": "ok", "gpu": torch.cuda.get_device_name(device), **measure(splits, profile, rounds, concurrency)}
+    return {
+        "status": "ok",
+        "gpu": torch.cuda.get_device_name(device),
+        "torch": torch.__version__,
+        "rounds": rounds,
+        **measure(splits, profile, rounds, concurrency),
+    }
 
 
 def measure(splits: Splits, profile: Profile, rounds: int, concurrency: tuple[int, ...]) -> dict[str, Any]:
