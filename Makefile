@@ -99,10 +99,11 @@ $(OUT)/data_and_lenet.ipynb: | $(INSTALLED)
 	$(PY) -m paperlib relink $@.part.ipynb
 	mv $@.part.ipynb $@
 
-# Tables 3-4 and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/. Executed only
-# when the MANIFEST does not verify (a run was added or changed): file times alone cannot tell, since
-# a fresh clone gives every file the time of the checkout.
-$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) | $(INSTALLED)
+# Tables 3-4, the ablation table and the figures from every run record: $(OUT)/tables/, $(OUT)/figures/.
+# Executed only when the MANIFEST does not verify (a run was added or changed): file times alone cannot
+# tell, since a fresh clone gives every file the time of the checkout.
+ABLATION_RECORDS := $(wildcard $(OUT)/ablations/*/*/seed*/run.json)
+$(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) $(ABLATION_RECORDS) | $(INSTALLED)
 	@if $(MANIFEST) --check >/dev/null 2>&1; then echo "$(OUT): every result as in its MANIFEST"; touch $@; else \
 	  set -x; $(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
 	    -p profile $(RUN_PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && \
@@ -159,8 +160,8 @@ html: $(INSTALLED)
 
 # The agent-count ablation (docs/paper.md#reading-3, docs/decisions.md#ablation-table): one agent per
 # hyperparameter, and a single agent (plain PPO), both datasets, seeds ABLATION_SEEDS; the reference is the
-# reproduction's MAPPO rows (one agent per layer). Tabled apart (tables/ablation_agents); a complete run is
-# only read back, and gets its retrainings added if it lacks them.
+# reproduction's MAPPO rows (one agent per layer). Tabled apart (tables/ablation_agents, rebuilt by the make
+# reproduce that ends it); a complete run is only read back, and gets its retrainings added if it lacks them.
 ABLATION_SEEDS ?= 0 1 2 3 4
 ABLATIONS := $(foreach d,mnist fashion_mnist,$(foreach agents,per_hyperparameter single,$(foreach s,$(ABLATION_SEEDS),\
   $(OUT)/ablations/$(d)/mappo_$(agents)/seed$(s))))
@@ -170,6 +171,7 @@ $(ABLATIONS): | $(INSTALLED) data
 	  --dataset $(notdir $(patsubst %/,%,$(dir $(@D)))) --profile $(PROFILE) \
 	  --seed $(patsubst seed%,%,$(notdir $@)) --data-dir $(DATA) --out $@
 ablation: $(ABLATIONS)
+	$(MAKE) reproduce PROFILE=$(PROFILE) OUT=$(OUT)
 	$(MANIFEST) --command "make ablation PROFILE=$(PROFILE)"
 
 # The benchmark, one folder per machine (results/bench/<machine>/, committed), named by the CPU model and
