@@ -172,6 +172,8 @@ def test_the_pool_is_two_single_thread_workers_on_loopback(pool):
     processes = [psutil.Process(), *psutil.Process().children(recursive=True)]
     listening = {c.laddr.ip for p in processes for c in p.net_connections("inet") if c.status == psutil.CONN_LISTEN}
     assert listening == {HOST}, "something listens beyond loopback"
+    # Dask spawns workers with MALLOC_TRIM_THRESHOLD_=65536, which slows a trial (docs/cluster.md#worker-speed)
+    assert set(pool.client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
 
 
 @pytest.mark.parametrize("method", ["mappo", "random", "hyperband"])
@@ -235,6 +237,11 @@ def test_the_executor_benchmark_reports_ratios_and_identical_records(tmp_path, d
         assert row["identical_records"] is True and row["episodes"] == 13, method
         assert row["speedup"] == pytest.approx(row["inline_seconds"] / row["pool_seconds"]), method
     assert isinstance(result["overhead_ms_per_task"], float)
+    ceiling = result["parallel_ceiling"]  # two trial processes side by side against one alone
+    assert len(ceiling["side_by_side_seconds"]) == 2 and ceiling["trials_per_process"] == 6
+    assert ceiling["ceiling"] == pytest.approx(2 * ceiling["alone_seconds"] / max(ceiling["side_by_side_seconds"]))
+    for method, row in result["methods"].items():
+        assert row["share_of_ceiling"] == pytest.approx(row["speedup"] / ceiling["ceiling"]), method
 
 
 def test_the_pool_command_runs_its_command_against_a_live_scheduler_file(tmp_path):
