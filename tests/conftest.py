@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 import torch
 
@@ -35,3 +37,24 @@ def tiny_splits():
 
     train, val, test = make(400), make(200), make(200)
     return Splits("tiny", *train, *val, *test)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _holm_without_a_full_garbage_collection():
+    """statsmodels' Holm adjustment ends with ``gc.collect()`` (statsmodels 0.15, ``multitest.py``), which takes
+    seconds in a test process holding torch and every test's objects, for each verdict of every report a test
+    builds. In tests it is skipped inside that call only: collecting garbage changes no number."""
+    from paperlib.report import verdicts
+
+    original = verdicts.multipletests
+
+    def multipletests(*args, **kwargs):
+        collect, gc.collect = gc.collect, lambda *generation: 0
+        try:
+            return original(*args, **kwargs)
+        finally:
+            gc.collect = collect
+
+    verdicts.multipletests = multipletests
+    yield
+    verdicts.multipletests = original

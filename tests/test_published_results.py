@@ -129,3 +129,23 @@ def test_the_gpu_costs_quoted_in_docs_are_those_of_the_committed_gpu_bench():
     ]
     for text in quoted:
         assert text in costs, text
+
+
+def test_staged_runs_wait_apart_whole_or_resumable():
+    """results/staged/<profile>/runs/: searches of seeds not yet run in every row, or stopped mid-search, kept
+    where no table, MANIFEST or page reads them until their seed set is complete (results/staged/README.md)."""
+    staged_root = paths.RESULTS / "staged"
+    for path in iter_run_dirs(staged_root):
+        profile, dataset, row, seed = path.relative_to(staged_root).parts[0], *path.parts[-3:-1], path.name
+        run, trials = read_json(path / "run.json"), read_trials(path)
+        assert (run["profile"], run["dataset"], f"seed{run['seed']}") == (profile, dataset, seed)
+        assert row == arm_name(run["method"], run.get("tuner_options") or {})
+        assert [t["index"] for t in trials] == list(range(len(trials)))
+        assert not (paths.RESULTS / profile / "runs" / dataset / row / seed).exists(), "a run is in one place"
+        if profile == "quick":
+            assert run["seed"] not in QUICK_PROFILE.seeds, "a seed of the profile belongs in results/quick/runs"
+        if run["status"] == "complete":
+            assert len(trials) == run["evaluations"] and (path / "search.ipynb").is_file()
+            assert read_retrained(path)["retrainings"] == 10
+        else:  # stopped cleanly mid-search: resumed by moving it back and running its make target
+            assert run["status"] == "running" and not (path / "search.ipynb").exists()

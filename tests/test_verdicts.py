@@ -1,5 +1,6 @@
 """The registered verdict rules (docs/decisions.md#registered-verdicts), each branch on constructed data."""
 
+import gc
 import math
 
 import numpy as np
@@ -77,7 +78,10 @@ def test_holm_can_withhold_what_unadjusted_intervals_would_grant():
     assert all(j.adjusted.low < 0 and j.level == pytest.approx(0.99) for j in verdict.judged)
 
 
-def test_holm_matches_statsmodels_and_its_intervals_match_its_rejections():
+def test_holm_matches_statsmodels_and_its_intervals_match_its_rejections(monkeypatch):
+    # statsmodels' Holm ends with gc.collect(), which costs seconds in a test process holding torch: 100 of them
+    # made this the suite's slowest test. Collecting garbage changes no number.
+    monkeypatch.setattr(gc, "collect", lambda *generation: 0)
     generator = np.random.default_rng(0)
     for _ in range(50):
         differences = {n: generator.normal(generator.normal(0, 0.01), 0.01, size=5) for n in NAMES}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,9 @@ class Run:
         """(dataset, row, seed): what two runs of one report must not share."""
         return self.record["dataset"], self.row, self.record["seed"]
 
-    @property
+    @cached_property
     def values(self) -> dict[str, float | None]:
-        """The numbers a table row aggregates (None where the final retraining diverged)."""
+        """The numbers a table row aggregates (None where the final retraining diverged); computed once per run."""
         record, final = self.record, self.record["final"]
         cpu = record.get("objective_cpu_seconds")  # None in runs recorded before CPU time was
         expected = None if self.retrained is None else self.retrained["test_accuracy"]["mean"]
