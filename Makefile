@@ -46,7 +46,7 @@ data: $(INSTALLED)
 test: $(INSTALLED) data
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 # The library as a practitioner installs it (docs/install.md): sdist and wheel built, the wheel installed alone
 # into a fresh venv on each Python found (python3.10 ... python3.14 on PATH or under pyenv, or WHEEL_PYTHONS=...), the
