@@ -116,8 +116,8 @@ def parallel_ceiling(root: Path, profile: Profile, workers: int, trials: int) ->
     No pool, no tuner: the most ``workers`` processes can give on this machine (memory bandwidth, shared
     caches, SMT), against which a method's pool speedup is read.
     """
-    alone = _timed_trial_processes(root, profile, 1, trials)
-    side_by_side = _timed_trial_processes(root, profile, workers, trials)
+    alone = timed_trial_processes(root, profile, 1, trials)
+    side_by_side = timed_trial_processes(root, profile, workers, trials)
     return {
         "trials_per_process": trials,
         "alone_seconds": alone[0],
@@ -126,7 +126,7 @@ def parallel_ceiling(root: Path, profile: Profile, workers: int, trials: int) ->
     }
 
 
-def _timed_trial_processes(root: Path, profile: Profile, count: int, trials: int) -> list[float]:
+def timed_trial_processes(root: Path, profile: Profile, count: int, trials: int) -> list[float]:
     """Seconds each of ``count`` fresh processes takes for its trials, started together once their data is loaded."""
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(count), context.Queue()
