@@ -208,9 +208,15 @@ def test_a_committed_quick_run_is_complete_and_resumes_where_it_stopped(tmp_path
     atomic_write_text(out / "run.json", json.dumps(read_json(committed / "run.json") | {"status": "running"}))
     experiment = make_experiment(method, "mnist", "quick", 0, data_root, out, download=False)
     with RunDirectory(out) as run_dir:
-        tuner, _ = _open_or_resume(experiment, run_dir, run_dir.read_run(), run_dir.trials(), {})
+        tuner, summary = _open_or_resume(experiment, run_dir, run_dir.read_run(), run_dir.trials(), {})
         try:
             following = tuner.ask()
         finally:
             tuner.close()
     assert (following.index, following.config, following.budget) == (150, trials[150]["config"], trials[150]["budget"])
+    # Recorded before run.json had sessions: the earlier process is known by its CPU only.
+    recorded_on = read_json(committed / "run.json")["environment"]["cpu_model"]
+    assert [(s["after_episodes"], s["cpu_model"]) for s in summary["sessions"]] == [
+        (None, recorded_on),
+        (150, summary["environment"]["cpu_model"]),
+    ]

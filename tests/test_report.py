@@ -338,7 +338,7 @@ def test_relinking_a_moved_notebook_rebases_from_where_its_links_were_written(tm
 
 
 def test_a_search_time_is_paired_only_with_one_timed_on_the_same_cpu(tmp_path):
-    from paperlib.report.verdicts import judge, same_machine_times
+    from paperlib.report.verdicts import cpu_of, judge, same_machine_times
 
     rows = ("random", "anneal", "tpe", "hyperband", "bohb", "mappo")
     for seed in range(4):
@@ -372,3 +372,13 @@ def test_a_search_time_is_paired_only_with_one_timed_on_the_same_cpu(tmp_path):
 
     found = comparisons(load_runs(tmp_path), "mnist")
     assert [c["time"].seeds for c in found] == [()] * 5 and all(len(c["accuracy"].seeds) == 4 for c in found)
+    # A search resumed on another CPU was timed on both: it pairs with neither.
+    path = tmp_path / "mnist" / "random" / "seed0"
+    sessions = [{"after_episodes": 0, "cpu_model": "B"}, {"after_episodes": 7, "cpu_model": "A"}]
+    write_json(path / "run.json", json.loads((path / "run.json").read_text()) | {"sessions": sessions})
+    assert cpu_of(next(r for r in load_runs(tmp_path) if r.key == ("mnist", "random", 0))) == "A + B"
+    for seed in range(4):  # MAPPO on B: RS at seed 0 now pairs with it no more than at seeds timed on A
+        path = tmp_path / "mnist" / "random" / f"seed{seed}"
+        write_json(path / "run.json", json.loads((path / "run.json").read_text()) | {"environment": {"cpu_model": "B"}})
+    found = {c["row"]: c for c in comparisons(load_runs(tmp_path), "mnist")}
+    assert found["random"]["time"].seeds == (1, 2, 3)

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from paperlib.cli import main
+from paperlib.experiment import provenance
 from paperlib.experiment.records import LOCK, RecordError, RunDirectory, read_trials, read_updates
 from paperlib.space import TABLE2
 
@@ -106,15 +107,26 @@ def kill_after(argv, run_dir, episodes_done):
 
 
 @pytest.mark.parametrize("method, episodes", [("mappo", 25), ("tpe", 25), ("hyperband", 13)])
-def test_resume_after_sigkill(tmp_path, data_root, method, episodes):
-    """A killed search resumes to exactly the uninterrupted record (MAPPO: across its first policy update)."""
+def test_resume_after_sigkill(tmp_path, data_root, method, episodes, monkeypatch):
+    """A killed search resumes to exactly the uninterrupted record (MAPPO: across its first policy update), and
+    its run.json says which episodes each process recorded on which CPU."""
     killed, reference = tmp_path / "killed", tmp_path / "reference"
     done = kill_after(command(method, killed, data_root, episodes), killed, episodes_done=12 if episodes > 13 else 5)
     assert done < episodes and (killed / LOCK).exists()  # a crash leaves its lock behind...
+    here = provenance.cpu_model()
+    monkeypatch.setattr(provenance, "cpu_model", lambda: "Another CPU (cpu family 1, model 2, stepping 3)")
     assert main(command(method, killed, data_root, episodes)) == 0  # ...which a resumed run takes over
+    monkeypatch.undo()
     assert [t[0] for t in trace(killed)] == list(range(len(trace(killed))))  # nothing lost, nothing twice
-    assert json.loads((killed / "run.json").read_text())["status"] == "complete"
+    run = json.loads((killed / "run.json").read_text())
+    assert run["status"] == "complete"
+    sessions = [(s["after_episodes"], s["cpu_model"]) for s in run["sessions"]]
+    assert sessions == [(0, here), (done, "Another CPU (cpu family 1, model 2, stepping 3)")]
+    assert run["sessions"][0]["started_at"] == run["started_at"] < run["sessions"][1]["started_at"]
     assert main(command(method, reference, data_root, episodes)) == 0
+    assert [
+        (s["after_episodes"], s["cpu_model"]) for s in json.loads((reference / "run.json").read_text())["sessions"]
+    ] == [(0, here)]
     assert trace(killed) == trace(reference)
     # MAPPO's update (after episode 20) is recorded, and recomputed by the replay exactly as it first ran.
     assert read_updates(killed) == read_updates(reference) and len(read_updates(killed)) == (method == "mappo")

@@ -235,8 +235,11 @@ def _values(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[int
 
 
 def cpu_of(run: Run) -> str:
-    """The CPU model a run was timed on (``run.json``'s environment; empty where not recorded)."""
-    return str(run.record.get("environment", {}).get("cpu_model", ""))
+    """The CPU model a run was timed on (``run.json``'s environment; empty where not recorded); a search resumed on
+    other CPUs (its ``sessions``) gives them all, joined by `` + ``, which pairs with no run timed on one CPU."""
+    models = {run.record.get("environment", {}).get("cpu_model")}
+    models |= {session.get("cpu_model") for session in run.record.get("sessions", ())}
+    return " + ".join(sorted(str(m) for m in models if m))
 
 
 def same_machine_times(
