@@ -106,7 +106,7 @@ ABLATION_RECORDS := $(wildcard $(OUT)/ablations/*/*/seed*/run.json)
 $(OUT)/tables_and_figures.ipynb: $(RUN_NOTEBOOKS) $(ABLATION_RECORDS) | $(INSTALLED)
 	@if $(MANIFEST) --check >/dev/null 2>&1; then echo "$(OUT): every result as in its MANIFEST"; touch $@; else \
 	  set -x; $(PAPERMILL) notebooks/04_tables_and_figures.ipynb $@.part.ipynb \
-	    -p profile $(RUN_PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && \
+	    -p profile $(RUN_PROFILE) -p plan $(PROFILE) -p runs_dir $(OUT)/runs -p out_dir $(OUT) && \
 	    $(PY) -m paperlib relink $@.part.ipynb && mv $@.part.ipynb $@; fi
 
 ifneq ($(WORKERS),)

@@ -382,3 +382,64 @@ def test_a_search_time_is_paired_only_with_one_timed_on_the_same_cpu(tmp_path):
         write_json(path / "run.json", json.loads((path / "run.json").read_text()) | {"environment": {"cpu_model": "B"}})
     found = {c["row"]: c for c in comparisons(load_runs(tmp_path), "mnist")}
     assert found["random"]["time"].seeds == (1, 2, 3)
+
+
+def test_a_slice_gets_the_tables_of_its_own_rows_and_a_one_seed_verdict_is_inconclusive(tmp_path):
+    """The paper-slice plan (MNIST, seed 0: RS, MAPPO, Hyperband at the paper profile): found from the runs,
+    its files name no other row or dataset; MAPPO is judged against the two baselines it runs."""
+    from paperlib.report.build import slice_of
+    from paperlib.report.notebook import shown
+
+    runs = tmp_path / "runs"
+    for method, accuracy, seconds in (
+        ("random", 0.990, 20_000.0),
+        ("hyperband", 0.991, 9_000.0),
+        ("mappo", 0.992, 12_000.0),
+    ):
+        make_run(
+            runs,
+            "mnist",
+            method,
+            0,
+            test_accuracy=accuracy,
+            search_seconds=seconds,
+            profile="paper",
+            expected=accuracy - 0.002,
+        )
+    out = tmp_path / "out"
+    written = {p.relative_to(out).as_posix() for p in build_report(runs, out)}
+    assert written == {
+        *(f"tables/table3_mnist.{ext}" for ext in ("csv", "md", "tex")),
+        *(
+            f"tables/{stem}.{ext}"
+            for stem in ("comparisons_mnist", "verdicts", "verdict_details", "incumbents", "mappo_reuse")
+            for ext in ("csv", "md")
+        ),
+        *(f"figures/{stem}.{ext}" for stem in ("figure2_search_time", "convergence_mnist") for ext in ("png", "pdf")),
+    }
+    with open(out / "tables/table3_mnist.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["method"], r["test_accuracy_mean"], r["paper_test_accuracy"]) for r in rows] == [
+        ("RS", "0.9900", "0.9923"),
+        ("Hyperband", "0.9910", "0.9942"),
+        ("MAPPO", "0.9920", "0.9942"),
+    ]
+    assert (
+        "plan paper-slice: RS, Hyperband, MAPPO, seed 0; complete runs: 3"
+        in (out / "tables/table3_mnist.md").read_text()
+    )
+    verdicts = (out / "tables/verdicts.md").read_text()
+    assert "This is the paper-slice plan: MAPPO is compared with the baselines it runs, RS, Hyperband" in verdicts
+    assert verdicts.count("| inconclusive | fewer than two seeds paired with RS, Hyperband: no interval") == 3
+    comparisons = (out / "tables/comparisons_mnist.md").read_text()
+    assert "| RS | 1 | +0.0020 |" in comparisons and "| Hyperband | 1 | +0.0010 |" in comparisons
+    assert (
+        "Anneal" not in comparisons + verdicts.split(RULES)[1] and "| 0.600 |  |" in comparisons
+    )  # 12,000 s / 20,000 s
+    assert shown(out / "tables/table4_fashion_mnist.md").data.startswith("*Not part of this plan")
+    assert "| MAPPO | 1 |" in shown(out / "tables/table3_mnist.md").data
+    # One run outside the plan (another row, or the quick profile): the whole profile's tables again.
+    make_run(runs, "mnist", "anneal", 0, profile="paper")
+    assert slice_of(load_runs(runs)) is None
+    assert build_report(runs, tmp_path / "whole", progress=lambda _: None, plan="paper")[0].name == "table3_mnist.csv"
+    assert (tmp_path / "whole" / "tables/table4_fashion_mnist.md").is_file()

@@ -3,6 +3,8 @@
 Writes ``tables/table3_mnist.*``, ``tables/table4_fashion_mnist.*``, beside them ``tables/comparisons_<dataset>``,
 ``verdicts``, ``verdict_details``, ``incumbents``, ``mappo_reuse`` and ``ablation_agents`` (csv, md), ``figures/figure2_search_time.*`` and
 ``figures/convergence_<dataset>.*``; a method or dataset without runs gives empty cells, never an error.
+A registered slice (``plan="paper-slice"``) gets the same files for its own datasets and rows only: its tables,
+comparisons and verdicts name no row it does not run, and there is no ablation table.
 Files are written through the run-record module, the only writer of results.
 """
 
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from paperlib.experiment.profiles import SLICES, Slice
 from paperlib.experiment.records import (
     atomic_write_bytes,
 )
@@ -38,12 +41,23 @@ def save_figure(fig: Any, stem: Path) -> list[Path]:
 
 
 def build_report(
-    runs_dir: Path, out_dir: Path, progress: Callable[[str], None] = print, ablations_dir: Path | None = None
+    runs_dir: Path,
+    out_dir: Path,
+    progress: Callable[[str], None] = print,
+    ablations_dir: Path | None = None,
+    plan: str | None = None,
 ) -> list[Path]:
     """Tables 3-4, Figure 2 and the convergence figures from the complete runs under ``runs_dir``, and the
     ablation table from those under ``ablations_dir`` (default: ``ablations/`` beside ``runs_dir``); returns the
-    files written."""
+    files written. ``plan``: what was run (``make reproduce PROFILE=...``); a registered slice restricts every
+    table and figure to its datasets and rows, any other plan is the whole profile; None: the slice whose plan
+    holds every run found, if one does (so ``verify`` and ``compare`` rebuild a slice's files as it was built)."""
     runs = load_runs(Path(runs_dir), progress)
+    cut = SLICES.get(plan or "") if plan is not None else slice_of(runs)
+    table_specs = {d: spec for d, spec in TABLES.items() if cut is None or d in cut.datasets}
+    labels = [LABELS[m] for m in LABELS if cut is None or m in cut.methods]
+    baselines = tuple(m for m in claims.BASELINES if cut is None or m in cut.methods)
+    others = None if cut is None else [m for m in cut.methods if m != "mappo"]
     out_dir, tables = Path(out_dir), Path(out_dir) / "tables"
     profile = runs[0].record["profile"]
     at_once = concurrency(runs)
@@ -53,10 +67,11 @@ def build_report(
         f"(median over each run's trials, from the trial times): {_range(at_once.values())}"
     )
     written, hours = [], {}
-    for dataset, (stem, title) in TABLES.items():
-        rows = table_rows(runs, dataset, at_once)
+    scope = "" if cut is None else f"; plan {cut.name}: {', '.join(labels)}, {_seeds(cut.seeds)}"
+    for dataset, (stem, title) in table_specs.items():
+        rows = [r for r in table_rows(runs, dataset, at_once) if cut is None or r["method"] in labels]
         caption = (
-            f"{title} (profile {profile}; complete runs: {sum(r['seeds'] for r in rows)}). Ours: mean [95% t interval] "
+            f"{title} (profile {profile}{scope}; complete runs: {sum(r['seeds'] for r in rows)}). Ours: mean [95% t interval] "
             f"over seeds (the value alone for one seed); {timing}. Paper: as published (its hours in minutes)."
         )
         written += write_table(rows, tables / stem, caption)
@@ -66,7 +81,7 @@ def build_report(
         written += cmp.write_pair(
             tables / f"comparisons_{dataset}",
             cmp.COMPARISON_HEADER,
-            cmp.comparison_cells(cmp.comparisons(runs, dataset)),
+            cmp.comparison_cells(cmp.comparisons(runs, dataset, others)),
             f"{title}: MAPPO against every other row, paired by seed: the expected test accuracy's difference (mean "
             "of the fresh-seed retrainings; empty for runs recorded without them), the single retraining's (the paper's "
             "protocol) and the wall-time ratio (geometric mean; only seeds timed on the same CPU model as MAPPO's), "
@@ -77,13 +92,13 @@ def build_report(
     written += cmp.write_pair(
         tables / "verdicts",
         claims.VERDICT_HEADER,
-        [row for dataset in TABLES for row in claims.verdict_rows(runs, dataset)],
-        f"The paper's claims, one verdict per dataset and estimand. {claims.RULES}",
+        [row for dataset in table_specs for row in claims.verdict_rows(runs, dataset, baselines)],
+        f"The paper's claims, one verdict per dataset and estimand. {claims.RULES}{_plan_rule(cut, baselines)}",
     )
     written += cmp.write_pair(
         tables / "verdict_details",
         claims.DETAIL_HEADER,
-        [row for dataset in TABLES for row in claims.detail_rows(runs, dataset)],
+        [row for dataset in table_specs for row in claims.detail_rows(runs, dataset, baselines)],
         "Every baseline as the verdicts judged it (docs/decisions.md#registered-verdicts): paired seeds, mean "
         "difference MAPPO - baseline (time: the ratio MAPPO / baseline), rank by p-value, the interval at Holm's "
         f"level for that rank, the Holm-adjusted p-value, and for accuracy the 90% interval and the TOST p-value "
@@ -92,7 +107,7 @@ def build_report(
     written += cmp.write_pair(
         tables / "incumbents",
         ("dataset", *cmp.INCUMBENT_HEADER),
-        [[d, *row] for d in TABLES for row in cmp.incumbents(runs, d)],
+        [[d, *row] for d in table_specs for row in cmp.incumbents(runs, d)],
         "Hyperband and BOHB under both incumbent rules (docs/decisions.md#incumbent-rule): ours, the best validation "
         "score at any budget (the configuration retrained for the test set), and hpbandster's, the best at the largest "
         "budget (not retrained, so no test accuracy).",
@@ -100,12 +115,33 @@ def build_report(
     written += cmp.write_pair(
         tables / "mappo_reuse",
         ("dataset", *cmp.REUSE_HEADER),
-        [[d, *row] for d in TABLES for row in cmp.reuse_times(runs, d)],
+        [[d, *row] for d in table_specs for row in cmp.reuse_times(runs, d)],
         "MAPPO's wall search time as measured (every repeated configuration retrained, the paper's protocol) and had "
         "each repeated (configuration, budget) reused its earlier score: the repeats' training seconds dropped.",
     )
-    ablations = load_ablations(ablations_dir or Path(runs_dir).parent / "ablations", progress)
-    written += cmp.write_pair(
+    if cut is None:
+        written += _ablation_table(runs, ablations_dir or Path(runs_dir).parent / "ablations", tables, progress)
+    paper = {
+        dataset: {LABELS[m]: (values[1], None) for m, values in PAPER[dataset].items() if LABELS[m] in labels}
+        for dataset in table_specs
+    }
+    caption = (
+        f"Ours: profile {profile}{scope}, {hardware(runs)}, wall time, searches at once: {_range(at_once.values())}. "
+        "Paper: as published (searches on an i9-11900K with an RTX 3090)"
+    )
+    figure2 = plots.search_time_bars(hours, paper, caption)
+    written += save_figure(figure2, out_dir / "figures" / "figure2_search_time")
+    for dataset in (d for d in DATASETS if d in table_specs):
+        title = f"{plots.DATASET_TITLES[dataset]}: convergence (profile {profile}{scope})"
+        curves = plots.convergence(convergence_curves(runs, dataset), title, seeds_note(runs, dataset))
+        written += save_figure(curves, out_dir / "figures" / f"convergence_{dataset}")
+    return written
+
+
+def _ablation_table(runs: list[Any], ablations_dir: Path, tables: Path, progress: Callable[[str], None]) -> list[Path]:
+    """``tables/ablation_agents``: the agent groupings under ``ablations_dir`` against the reproduction's MAPPO."""
+    ablations = load_ablations(ablations_dir, progress)
+    return cmp.write_pair(
         tables / "ablation_agents",
         *ablation_cells(runs, ablations, progress),
         "MAPPO's agents (docs/decisions.md#ablation-table): one per LeNet layer (the reproduction's MAPPO rows, the "
@@ -113,18 +149,36 @@ def build_report(
         "has, then grouping - layers paired by seed for both accuracy estimands, with the Wilcoxon p-value and the "
         f"difference detectable at these seeds (80% power) and the seeds that would detect {DELTA}. No verdict.",
     )
-    paper = {dataset: {LABELS[m]: (values[1], None) for m, values in PAPER[dataset].items()} for dataset in TABLES}
-    caption = (
-        f"Ours: profile {profile}, {hardware(runs)}, wall time, searches at once: {_range(at_once.values())}. "
-        "Paper: as published (searches on an i9-11900K with an RTX 3090)"
+
+
+def slice_of(runs: list[Any]) -> Slice | None:
+    """The registered slice whose plan holds every one of ``runs`` (their profile, dataset, row and seed), or None."""
+    for cut in SLICES.values():
+        if runs and all(
+            r.record["profile"] == cut.profile
+            and r.key[0] in cut.datasets
+            and r.key[1] in cut.methods
+            and r.key[2] in cut.seeds
+            for r in runs
+        ):
+            return cut
+    return None
+
+
+def _plan_rule(cut: Slice | None, baselines: tuple[str, ...]) -> str:
+    """What a slice changes in the rules: the baselines it runs, and what its seeds allow."""
+    if cut is None:
+        return ""
+    few = " One seed gives no interval: every verdict is inconclusive by the rule." if len(cut.seeds) < 2 else ""
+    return (
+        f" This is the {cut.name} plan: MAPPO is compared with the baselines it runs, "
+        f"{', '.join(LABELS[b] for b in baselines)}, with Holm's adjustment across those {len(baselines)}.{few}"
     )
-    figure2 = plots.search_time_bars(hours, paper, caption)
-    written += save_figure(figure2, out_dir / "figures" / "figure2_search_time")
-    for dataset in DATASETS:
-        title = f"{plots.DATASET_TITLES[dataset]}: convergence (profile {profile})"
-        curves = plots.convergence(convergence_curves(runs, dataset), title, seeds_note(runs, dataset))
-        written += save_figure(curves, out_dir / "figures" / f"convergence_{dataset}")
-    return written
+
+
+def _seeds(seeds: tuple[int, ...]) -> str:
+    """``seed 0`` or ``seeds 0, 1``."""
+    return f"seed{'s' if len(seeds) > 1 else ''} {', '.join(str(s) for s in seeds)}"
 
 
 def hardware(runs: list[Any]) -> str:
@@ -134,7 +188,11 @@ def hardware(runs: list[Any]) -> str:
         environment, device = run.record.get("environment", {}), str(run.record.get("device", "cpu"))
         cpu = f"{environment.get('cpu_count')}-core {environment.get('machine')} CPU"
         found.add(f"{cpu}, {environment.get('cuda_device')}" if device.startswith("cuda") else f"{cpu}, no GPU")
-    return "; ".join(sorted(found))
+    models = {model for run in runs for model in claims.cpu_of(run).split(" + ")} - {""}
+    timed = (
+        f" (timed on {len(models)} CPU models: a bar compares machines as well as methods)" if len(models) > 1 else ""
+    )
+    return "; ".join(sorted(found)) + timed
 
 
 def seeds_note(runs: list[Any], dataset: str) -> str:

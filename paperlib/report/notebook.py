@@ -91,6 +91,16 @@ LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 """A Markdown link's target."""
 
 
+def shown(path: Path) -> Any:
+    """What notebook 04 displays for one file the report writes: the Markdown table or the figure, or, where the
+    plan has no such file (a slice without Fashion-MNIST, or without ablations), a line saying so."""
+    from IPython.display import Image, Markdown
+
+    if not path.is_file():
+        return Markdown(f"*Not part of this plan: `{path.name}` is written only for the datasets and rows it runs.*")
+    return Image(filename=str(path)) if path.suffix == ".png" else Markdown(filename=str(path))
+
+
 def rebase_links(text: str, source: Path, target: Path) -> str:
     """Relative link targets of Markdown ``text`` written for a file in folder ``source``, rewritten to resolve
     from folder ``target`` (an executed notebook lies elsewhere than its source); URLs and anchors are kept."""

@@ -257,45 +257,45 @@ def same_machine_times(
     return kept, dropped
 
 
-def judge(runs: Sequence[Run], dataset: str) -> list[tuple[str, str, str, Verdict]]:
-    """(claim, estimand, value, verdict) for each row of :data:`ESTIMANDS` on ``dataset``."""
+def judge(
+    runs: Sequence[Run], dataset: str, baselines: Sequence[str] = BASELINES
+) -> list[tuple[str, str, str, Verdict]]:
+    """(claim, estimand, value, verdict) for each row of :data:`ESTIMANDS` on ``dataset``, MAPPO against
+    ``baselines`` (row names; a registered slice judges the ones it runs)."""
     found = []
     for claim, estimand, value in ESTIMANDS:
         mappo = _values(runs, dataset, "mappo", value)
-        baselines = {ROWS[row]: _values(runs, dataset, row, value) for row in BASELINES}
+        theirs = {ROWS[row]: _values(runs, dataset, row, value) for row in baselines}
         if value == "search_minutes":
-            recorded = bool(mappo) and all(baselines.values())
-            baselines, dropped = same_machine_times(runs, dataset, mappo, baselines)
-            verdict = halving_verdict(mappo, baselines)
+            recorded = bool(mappo) and all(theirs.values())
+            theirs, dropped = same_machine_times(runs, dataset, mappo, theirs)
+            verdict = halving_verdict(mappo, theirs)
             if recorded and verdict.verdict == NOT_AVAILABLE:  # every time is there, none on MAPPO's CPU
-                few = [name for name, values in baselines.items() if len(set(values) & set(mappo)) < 2]
+                few = [name for name, values in theirs.items() if len(set(values) & set(mappo)) < 2]
                 verdict = Verdict(INCONCLUSIVE, f"fewer than two seeds paired with {', '.join(few)}: no interval")
             if dropped:
                 note = f"seeds timed on another CPU than MAPPO's left out for {', '.join(dropped)}"
                 verdict = replace(verdict, note=f"{verdict.note}; {note}" if verdict.note else note)
         else:
-            verdict = accuracy_verdict(
-                mappo, baselines, "retrainings" if value == "expected_accuracy" else "complete run"
-            )
+            verdict = accuracy_verdict(mappo, theirs, "retrainings" if value == "expected_accuracy" else "complete run")
         found.append((claim, estimand, value, verdict))
     return found
 
 
-def verdict_rows(runs: Sequence[Run], dataset: str) -> list[list[str]]:
+def verdict_rows(runs: Sequence[Run], dataset: str, baselines: Sequence[str] = BASELINES) -> list[list[str]]:
     """The rows of ``tables/verdicts``: one per (claim, estimand) on ``dataset``."""
     rows = []
-    for claim, estimand, value, verdict in judge(runs, dataset):
+    for claim, estimand, value, verdict in judge(runs, dataset, baselines):
         seeds = min((j.n for j in verdict.judged), default=0)
-        rows.append(
-            [dataset, claim, estimand, _ours(runs, dataset, value, verdict), str(seeds), verdict.verdict, verdict.note]
-        )
+        ours = _ours(runs, dataset, value, verdict, baselines)
+        rows.append([dataset, claim, estimand, ours, str(seeds), verdict.verdict, verdict.note])
     return rows
 
 
-def detail_rows(runs: Sequence[Run], dataset: str) -> list[list[str]]:
+def detail_rows(runs: Sequence[Run], dataset: str, baselines: Sequence[str] = BASELINES) -> list[list[str]]:
     """The rows of ``tables/verdict_details``: every baseline as judged, per estimand."""
     rows = []
-    for _, estimand, value, verdict in judge(runs, dataset):
+    for _, estimand, value, verdict in judge(runs, dataset, baselines):
         time = value == "search_minutes"
         number = "{:.3f}" if time else "{:+.4f}"
         for j in verdict.judged:
@@ -323,7 +323,7 @@ def _ratio(value: float | None) -> float | None:
     return None if value is None else math.exp(value)
 
 
-def _ours(runs: Sequence[Run], dataset: str, value: str, verdict: Verdict) -> str:
+def _ours(runs: Sequence[Run], dataset: str, value: str, verdict: Verdict, baselines: Sequence[str]) -> str:
     """The numbers behind a verdict in a few words."""
     if not verdict.judged:
         return ""
@@ -336,7 +336,7 @@ def _ours(runs: Sequence[Run], dataset: str, value: str, verdict: Verdict) -> st
             f"({high.baseline}: {interval.format('{:.3f}')} adjusted)"
         )
     mappo = float(np.mean(list(_values(runs, dataset, "mappo", value).values())))
-    best = max(BASELINES, key=lambda row: np.mean(list(_values(runs, dataset, row, value).values())))
+    best = max(baselines, key=lambda row: np.mean(list(_values(runs, dataset, row, value).values())))
     j = next(j for j in verdict.judged if j.baseline == ROWS[best])
     lows, highs = [x.equivalence.low for x in verdict.judged], [x.equivalence.high for x in verdict.judged]
     return (
