@@ -40,7 +40,7 @@ PARAMETERS = {
         "equal_compute": False,
         "scheduler": None,
     },
-    "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke"},
+    "04_tables_and_figures.ipynb": {"runs_dir": None, "out_dir": None, "profile": "smoke", "plan": None},
     "05_mappo_on_your_model.ipynb": {"function": "func2c", "episodes": 100, "seed": 0, "heads": "continuous"},
 }
 """Each notebook's parameters and their defaults, in order (the Makefile passes these names)."""

@@ -135,3 +135,23 @@ def machine_name(info: dict[str, str] | None = None, cores: int | None = None) -
     extra = "".join(f"-{key.split()[-1]}{info[key]}" for key in ("cpu family", "model") if info.get(key))
     slug = re.sub(r"[^a-z0-9]+", "-", f"{name}{extra}".lower()).strip("-")
     return f"{slug}-{cores or os.cpu_count()}cores"
+
+
+def session(header: dict[str, Any], after: int | None) -> dict[str, Any]:
+    """One process's share of a search in ``run.json``'s ``sessions``: the episodes recorded before it, when it started
+    and the CPU it ran on, so a search resumed on another machine says which trials that machine timed."""
+    return {
+        "after_episodes": after,
+        "started_at": header["started_at"],
+        "cpu_model": header["environment"].get("cpu_model"),
+    }
+
+
+def earlier_sessions(previous: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The sessions a resumed run recorded; for a run recorded before sessions were, the one its header tells: the
+    CPU of the process before this one (when it started and how many episodes came before it are unknown: None)."""
+    if previous is None:
+        return []
+    if "sessions" in previous:
+        return list(previous["sessions"])
+    return [{"after_episodes": None, "started_at": None, "cpu_model": previous.get("environment", {}).get("cpu_model")}]

@@ -199,31 +199,11 @@ def _open_or_resume(
     if tuner.training_log():  # recomputed by the replay, exactly as the interrupted run had it
         run_dir.write_updates(tuner.training_log())
     summary = _header(experiment, tuner.describe(), sizes)
-    summary["sessions"] = [*_earlier_sessions(previous), _session(summary, len(records))]
+    summary["sessions"] = [*provenance.earlier_sessions(previous), provenance.session(summary, len(records))]
     if previous is not None:  # a resumed run keeps the time it first started
         summary["started_at"] = previous.get("started_at", summary["started_at"])
     run_dir.write_run(summary)
     return tuner, summary
-
-
-def _session(header: dict[str, Any], after: int | None) -> dict[str, Any]:
-    """One process's share of a search in ``run.json``'s ``sessions``: the episodes recorded before it, when it started
-    and the CPU it ran on, so a search resumed on another machine says which trials that machine timed."""
-    return {
-        "after_episodes": after,
-        "started_at": header["started_at"],
-        "cpu_model": header["environment"].get("cpu_model"),
-    }
-
-
-def _earlier_sessions(previous: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The sessions a resumed run recorded; for a run recorded before sessions were, the one its header tells: the
-    CPU of the process before this one (when it started and how many episodes came before it are unknown: None)."""
-    if previous is None:
-        return []
-    if "sessions" in previous:
-        return list(previous["sessions"])
-    return [{"after_episodes": None, "started_at": None, "cpu_model": previous.get("environment", {}).get("cpu_model")}]
 
 
 def _search(
