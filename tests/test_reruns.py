@@ -65,20 +65,25 @@ def test_fresh_clone_reproduce_executes_nothing_and_leaves_git_clean(tmp_path, d
     git(source, "commit", "-q", "-m", "snapshot")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(source), str(clone))
-    later = time.time() + 60
+    # Every file, then code and notebooks, then the environment, each a minute newer, all in the past: an
+    # environment dated in the future would keep make regenerating the plan it includes until the clock caught up.
+    earlier = time.time() - 180
+    for path in clone.rglob("*"):  # the environment's own prerequisites too (requirements.txt, pyproject.toml)
+        if ".git" not in path.relative_to(clone).parts:
+            os.utime(path, (earlier, earlier))
     for folder in ("paperlib", "notebooks"):
         for path in (clone / folder).rglob("*"):
-            os.utime(path, (later, later))
+            os.utime(path, (earlier + 60, earlier + 60))
     installed = tmp_path / "installed"
     installed.touch()
-    os.utime(installed, (later + 60, later + 60))
+    os.utime(installed, (earlier + 120, earlier + 120))
     before = {p: p.stat().st_mtime_ns for p in (clone / "results").rglob("*.ipynb")}
 
     command = ["make", "reproduce", f"DATA_DIR={data_root}", f"PY={sys.executable}", f"INSTALLED={installed}"]
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(command, cwd=clone, capture_output=True, text=True, env=env | {"PYTHONPATH": str(clone)})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "papermill" not in done.stdout + done.stderr
+    assert "papermill" not in done.stdout + done.stderr and "pip install" not in done.stdout
     assert "MANIFEST unchanged" in done.stdout
     assert "searches planned: 0 run now, 80 already complete and skipped, 80 of these verified" in done.stdout
     assert "make reproduce PROFILE=quick OUT=/tmp/rerun" in done.stdout  # what it did not do, and how to
