@@ -19,8 +19,8 @@ from paperlib.experiment.executor import check_pool, open_executor
 from paperlib.experiment.pool_security import client_security
 from paperlib.experiment.profiles import PROFILES, SLICES
 from paperlib.experiment.retraining import add_retrain_parser, run_retrain_command
-from paperlib.lenet.data import DATASETS
 from paperlib.lenet.device import DEVICE_HELP, resolve_device
+from paperlib.lenet.names import DATASETS
 from paperlib.report.html import add_html_parser, run_html_command
 from paperlib.report.notebook import NOTEBOOK_COMMANDS, add_notebook_parsers
 from paperlib.report.readme import add_readme_parser, run_readme_command

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlib.errors import ProfileError, TunerError, check_int, check_number, check_seed
+from paperlib.lenet.names import DATASETS
 from paperlib.tuners.base import METHODS
 
 EQUAL_COMPUTE = {"equal_compute": True}
@@ -78,8 +79,6 @@ class Profile:
             check_seed(seed, f"{what} seed", ProfileError)
         check_int(self.retrainings, f"{what} retrainings", ProfileError, minimum=1)
         check_search_seed(self.seeds, self.retrainings, ProfileError)
-        from paperlib.lenet.data import DATASETS  # local: data imports torch, profiles must stay light
-
         for value, known, what in ((self.datasets, DATASETS, "dataset"), (self.methods, ARMS, "method")):
             unknown = [v for v in value if v not in known]
             if not value or unknown:

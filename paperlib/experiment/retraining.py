@@ -14,17 +14,17 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from paperlib.errors import RecordError
 from paperlib.experiment.profiles import PROFILES, Profile, retraining_seeds
 from paperlib.experiment.records import RUN, RunDirectory, iter_run_dirs, read_json, read_retrained
-from paperlib.experiment.task import DataSpec
-from paperlib.experiment.task import now as _now
-from paperlib.lenet.data import Splits
-from paperlib.lenet.trial import OK, Recipe, run_trial
+
+if TYPE_CHECKING:  # the trainer loads torch: imported where a retraining runs, not by the command line's parser
+    from paperlib.lenet.data import Splits
+    from paperlib.lenet.trial import Recipe
 
 
 def retrainings_of(record: dict[str, Any]) -> int:
@@ -42,6 +42,9 @@ def retrain_incumbent(
 ) -> dict[str, Any]:
     """The incumbent ``best`` (a ``run.json`` ``best``) retrained with the first ``count`` retraining seeds, those
     not yet recorded first; returns (and writes) the summary. ``run_dir`` must be held (its lock taken)."""
+    from paperlib.experiment.task import now as _now
+    from paperlib.lenet.trial import OK, run_trial
+
     seeds = retraining_seeds(count)
     done = run_dir.retrainings()
     _check_recorded(run_dir.path, done, best, seeds)
@@ -82,6 +85,8 @@ def retrain_experiment(
 
 def summarize(records: list[dict[str, Any]], best: dict[str, Any]) -> dict[str, Any]:
     """``retrainings.json``: the incumbent, the seeds, and the mean (the estimand) and spread of the test accuracies."""
+    from paperlib.experiment.task import now as _now
+
     accuracy = [r["test_accuracy"] for r in records]
     kappa = [r["kappa"] for r in records if r["kappa"] is not None]
     statuses: dict[str, int] = {}
@@ -134,6 +139,9 @@ def retrain_run(
     if found is not None and found["retrainings"] == count:
         echo(f"{path}: its {count} retrainings are recorded, nothing is run")
         return found
+    from paperlib.experiment.task import DataSpec
+    from paperlib.lenet.trial import Recipe
+
     settings, started = record["profile_settings"], time.perf_counter()
     sizes = (settings["train_size"], settings["val_size"], settings["test_size"])
     data = DataSpec(record["dataset"], str(Path(data_dir).resolve()), *sizes, device)

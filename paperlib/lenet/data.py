@@ -15,11 +15,8 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from paperlib.errors import DataError
+from paperlib.lenet.names import DATASETS, RAW_FILES
 
-DATASETS = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
-"""Dataset names used on the command line -> torchvision class (and folder) names."""
-RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-"""The four IDX files torchvision reads from ``<root>/<Folder>/raw/``."""
 VAL_SIZE = 5000
 """Validation images held out of the 60,000 training images (docs/paper.md#reading-6): 55,000 / 5,000."""
 SPLIT_SEED = 0
