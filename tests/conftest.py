@@ -13,7 +13,7 @@ from paperlib.lenet.data import DATASETS, RAW_FILES, Splits, raw_folder
 
 
 def pytest_configure(config):
-    """Under pytest-xdist (`make test` runs one worker per core) each worker computes with one torch thread: two
+    """Under pytest-xdist (`make test` runs two workers per core) each worker computes with one torch thread: two
     workers each spinning up two OpenMP threads on two cores made the MAPPO learning tests 20-40x slower."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         torch.set_num_threads(1)
