@@ -126,6 +126,12 @@ def test_the_slice_costs_quoted_in_docs_are_those_of_its_committed_runs():
     assert (
         f"Hyperband took {hb / rs:.2f} of random search's time where the paper's took {2.40 / 2.32:.2f} of it" in report
     )
+    # The load the times carry: the spot check's re-executions against their recorded wall times.
+    spot = (
+        paths.RESULTS / "bench" / "intel-xeon-processor-family6-model167-2cores" / "spot_check_paper.md"
+    ).read_text()
+    assert f"took {spot.split('(range ')[1].split(',')[0]} of their recorded wall time" in costs
+    assert "3 identical" in spot and "0 of 2 identical" in spot and "**PASS**" in spot
     executor = read_json(paths.RESULTS / "bench" / "x86_64-2cores" / "executor.json")
     for text in (
         f"{rs / 200:.1f} s per trial",
