@@ -184,3 +184,21 @@ def test_staged_runs_wait_apart_whole_or_resumable():
             assert read_retrained(path)["retrainings"] == 10
         else:  # stopped mid-search or mid-retraining: resumed by moving it back and running its make target
             assert run["status"] in ("running", "complete") and not (path / "retrainings.json").exists()
+
+
+def test_the_executor_ceiling_quoted_in_docs_is_that_of_the_committed_bench():
+    """docs/cluster.md#worker-speed quotes the executor benchmark rerun after the MALLOC_TRIM change."""
+    cluster = " ".join((paths.ROOT / "docs" / "cluster.md").read_text(encoding="utf-8").split())
+    bench = read_json(paths.RESULTS / "bench" / "intel-xeon-processor-family6-model167-2cores" / "executor.json")
+    rows = bench["methods"]
+    assert all(row["identical_records"] for row in rows.values())
+    quoted = [f"ceiling **{bench['parallel_ceiling']['ceiling']:.2f}×**"]
+    for name, label in (("random", "random search"), ("mappo", "MAPPO"), ("hyperband", "Hyperband")):
+        row = rows[name]
+        quoted.append(f"{label} {row['inline_seconds']:.0f} s")
+        quoted.append(f"{row['pool_seconds']:.0f} s")
+        quoted.append(f"{row['speedup']:.2f}×")
+        quoted.append(f"{row['share_of_ceiling']:.0%}".replace("%", " %"))
+    quoted.append(f"{bench['overhead_ms_per_task']:.1f} ms per task")
+    for text in quoted:
+        assert text in cluster, text
