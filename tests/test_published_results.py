@@ -66,8 +66,11 @@ def test_committed_tables_are_what_the_report_computes(tmp_path):
     assert sorted(p.name for p in (QUICK / "tables").iterdir()) == sorted(
         p.name for p in (tmp_path / "tables").iterdir()
     )
+    # The figures too, byte for byte, as `make verify` compares them (deterministic under the lock).
     for name in ("figure2_search_time", "convergence_mnist", "convergence_fashion_mnist"):
-        assert (QUICK / "figures" / f"{name}.png").is_file() and (QUICK / "figures" / f"{name}.pdf").is_file()
+        for suffix in (".png", ".pdf"):
+            committed = (QUICK / "figures" / (name + suffix)).read_bytes()
+            assert (tmp_path / "figures" / (name + suffix)).read_bytes() == committed, name + suffix
 
 
 def test_report_md_quotes_the_committed_tables_and_verdicts():

@@ -188,11 +188,7 @@ def hardware(runs: list[Any]) -> str:
         environment, device = run.record.get("environment", {}), str(run.record.get("device", "cpu"))
         cpu = f"{environment.get('cpu_count')}-core {environment.get('machine')} CPU"
         found.add(f"{cpu}, {environment.get('cuda_device')}" if device.startswith("cuda") else f"{cpu}, no GPU")
-    models = {model for run in runs for model in claims.cpu_of(run).split(" + ")} - {""}
-    timed = (
-        f" (timed on {len(models)} CPU models: a bar compares machines as well as methods)" if len(models) > 1 else ""
-    )
-    return "; ".join(sorted(found)) + timed
+    return "; ".join(sorted(found))
 
 
 def seeds_note(runs: list[Any], dataset: str) -> str:
