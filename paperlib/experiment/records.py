@@ -341,3 +341,8 @@ def _read_owner(lock: Path) -> str:
 def iter_run_dirs(root: Path) -> Iterable[Path]:
     """Every folder under ``root`` that holds a ``run.json``, sorted."""
     return sorted(p.parent for p in Path(root).rglob(RUN))
+
+
+def now() -> str:
+    """The time as ``trials.jsonl`` writes it: ISO 8601, UTC, milliseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")

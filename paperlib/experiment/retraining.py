@@ -21,6 +21,7 @@ from tqdm import tqdm
 from paperlib.errors import RecordError
 from paperlib.experiment.profiles import PROFILES, Profile, retraining_seeds
 from paperlib.experiment.records import RUN, RunDirectory, iter_run_dirs, read_json, read_retrained
+from paperlib.experiment.records import now as _now
 
 if TYPE_CHECKING:  # the trainer loads torch: imported where a retraining runs, not by the command line's parser
     from paperlib.lenet.data import Splits
@@ -42,7 +43,6 @@ def retrain_incumbent(
 ) -> dict[str, Any]:
     """The incumbent ``best`` (a ``run.json`` ``best``) retrained with the first ``count`` retraining seeds, those
     not yet recorded first; returns (and writes) the summary. ``run_dir`` must be held (its lock taken)."""
-    from paperlib.experiment.task import now as _now
     from paperlib.lenet.trial import OK, run_trial
 
     seeds = retraining_seeds(count)
@@ -85,8 +85,6 @@ def retrain_experiment(
 
 def summarize(records: list[dict[str, Any]], best: dict[str, Any]) -> dict[str, Any]:
     """``retrainings.json``: the incumbent, the seeds, and the mean (the estimand) and spread of the test accuracies."""
-    from paperlib.experiment.task import now as _now
-
     accuracy = [r["test_accuracy"] for r in records]
     kappa = [r["kappa"] for r in records if r["kappa"] is not None]
     statuses: dict[str, int] = {}

@@ -25,9 +25,9 @@ from paperlib.experiment.executor import Inline
 from paperlib.experiment.profiles import Profile, check_search_seed, get_profile
 from paperlib.experiment.progress import SearchProgress
 from paperlib.experiment.records import RunDirectory
+from paperlib.experiment.records import now as _now
 from paperlib.experiment.resume import check_previous, check_records, preflight
 from paperlib.experiment.task import DataSpec, TimedTrial, TrialTask
-from paperlib.experiment.task import now as _now
 from paperlib.lenet.data import Splits, check_dataset_name
 from paperlib.lenet.device import resolve_device
 from paperlib.lenet.trial import OK, Recipe, TrialResult, cpu_threads, run_trial

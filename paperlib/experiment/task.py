@@ -6,13 +6,13 @@ trial and keeps them (on its GPU when it has one) for every later trial of the s
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from paperlib.experiment.records import now
 from paperlib.lenet.data import Splits, load_splits
 from paperlib.lenet.device import resolve_device
 from paperlib.lenet.trial import Recipe, TrialResult, run_trial
@@ -84,8 +84,3 @@ class TrialTask:
         started_at = now()
         result = run_trial(config, splits, budget, self.seed, self.recipe)
         return TimedTrial(result, started_at, now())
-
-
-def now() -> str:
-    """The time as ``trials.jsonl`` writes it: ISO 8601, UTC, milliseconds."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
