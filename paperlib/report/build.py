@@ -53,7 +53,7 @@ def build_report(
     table and figure to its datasets and rows, any other plan is the whole profile; None: the slice whose plan
     holds every run found, if one does (so ``verify`` and ``compare`` rebuild a slice's files as it was built)."""
     runs = load_runs(Path(runs_dir), progress)
-    cut = SLICES.get(plan or "") if plan is not None else slice_of(runs)
+    cut = slice_of(runs) if plan is None else SLICES.get(plan)
     table_specs = {d: spec for d, spec in TABLES.items() if cut is None or d in cut.datasets}
     labels = [LABELS[m] for m in LABELS if cut is None or m in cut.methods]
     baselines = tuple(m for m in claims.BASELINES if cut is None or m in cut.methods)
