@@ -4,8 +4,7 @@
 writer of results; ``provenance``: what ``run.json`` says the run ran on.
 """
 
-import importlib
-from typing import Any
+from paperlib import lazy
 
 _EXPORTS = {
     "PROFILES": "paperlib.experiment.profiles",
@@ -15,13 +14,7 @@ _EXPORTS = {
     "make_experiment": "paperlib.experiment.run",
     "run_experiment": "paperlib.experiment.run",
 }
-"""Each public name -> the module that defines it, imported on first use (PEP 562): importing a light
-module of this package (e.g. from ``python -m paperlib relink``) does not load torch."""
+"""Each public name -> the module that defines it (:mod:`paperlib.lazy`)."""
 
 __all__ = ["PROFILES", "Experiment", "Profile", "get_profile", "make_experiment", "run_experiment"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy.exports(__name__, _EXPORTS)

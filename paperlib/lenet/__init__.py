@@ -4,8 +4,7 @@
 scores it with the recipe every method shares, ``device`` resolves ``--device``.
 """
 
-import importlib
-from typing import Any
+from paperlib import lazy
 
 _EXPORTS = {
     "DATASETS": "paperlib.lenet.data",
@@ -17,13 +16,7 @@ _EXPORTS = {
     "TrialResult": "paperlib.lenet.trial",
     "run_trial": "paperlib.lenet.trial",
 }
-"""Each public name -> the module that defines it, imported on first use (PEP 562): importing a light
-module of this package (e.g. from ``python -m paperlib relink``) does not load torch."""
+"""Each public name -> the module that defines it (:mod:`paperlib.lazy`)."""
 
 __all__ = ["DATASETS", "Recipe", "Splits", "TrialResult", "build_lenet", "count_parameters", "load_splits", "run_trial"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy.exports(__name__, _EXPORTS)
