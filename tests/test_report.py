@@ -185,6 +185,9 @@ def test_build_report_writes_both_tables_and_all_figures(tmp_path):
             "verdict_details",
             "incumbents",
             "mappo_reuse",
+            "protocol_gap",
+            "mappo_critics",
+            "mappo_learning",
             "ablation_agents",
         )
         for ext in ("csv", "md")
@@ -384,6 +387,72 @@ def test_a_search_time_is_paired_only_with_one_timed_on_the_same_cpu(tmp_path):
     assert found["random"]["time"].seeds == (1, 2, 3)
 
 
+def test_the_readings_report_states_in_prose_come_from_the_records(tmp_path):
+    """The protocol gap, the critics' fit and the policy's learning, checked against hand-computed values."""
+    from paperlib.report.readings import critic_fit, policy_learning, protocol_gap
+
+    make_run(tmp_path, "mnist", "random", 0, test_accuracy=0.90, expected=0.88)
+    make_run(tmp_path, "mnist", "random", 1, test_accuracy=0.90, expected=0.89)
+    make_run(tmp_path, "mnist", "tpe", 0, test_accuracy=0.90)  # no retrainings: no gap, no row
+    for seed, scores in enumerate([(0.2, 0.4, 0.6, 0.8, 0.9, 0.7), (0.3, 0.5, 0.5, 0.5, 0.8, 1.0)]):
+        path = make_run(tmp_path, "mnist", "mappo", seed, test_accuracy=0.91, expected=0.92, scores=scores)
+        updates = [
+            {
+                "after_episode": 2,
+                "approx_kl": kl,
+                "stopped_early": kl > 0.5,
+                "constant_mse": 0.1,
+                "critic_mse_before": {"conv": 0.2, "dense": mse},
+                "centered_explained_variance_before": {"conv": 0.0, "dense": ev},
+            }
+            for kl, mse, ev in [(0.1 + seed, 0.05, 0.3), (0.3, 0.15, -0.2)]
+        ]
+        atomic_write_text(path / "updates.jsonl", "".join(json.dumps(u) + "\n" for u in updates))
+    runs = load_runs(tmp_path)
+    half = 12.706205 * math.sqrt(0.00005) / math.sqrt(2)  # t(0.975, 1) x sd of (0.02, 0.01) / sqrt(2)
+    assert protocol_gap(runs, "mnist") == [
+        ["RS", "2", f"+0.0150 [{0.015 - half:+.4f}, {0.015 + half:+.4f}]", "2 of 2"],
+        ["MAPPO", "2", "-0.0100 [-0.0100, -0.0100]", "0 of 2"],
+    ]
+    assert protocol_gap(runs, "fashion_mnist") == []
+    # per agent over the four updates: conv never below 0.1, dense twice; centered > 0 never / twice
+    assert critic_fit(runs, "mnist") == [
+        ["conv", "2", "4", "0 %", "0 %", "0.00"],
+        ["dense", "2", "4", "50 %", "50 %", "0.05"],
+    ]
+    # first rollout: the two episodes before the first update (means 0.3, 0.4); last: the final two (0.8, 0.9)
+    assert policy_learning(runs, "mnist") == [
+        [
+            "2",
+            "4",
+            "0.30 (1.10)",
+            "1",
+            f"0.350 [{0.35 - 12.706205 * 0.05:.3f}, {0.35 + 12.706205 * 0.05:.3f}]",
+            f"0.850 [{0.85 - 12.706205 * 0.05:.3f}, {0.85 + 12.706205 * 0.05:.3f}]",
+        ]
+    ]
+    assert critic_fit(runs, "fashion_mnist") == [] and policy_learning(runs, "fashion_mnist") == []
+
+
+def test_figure2_names_the_cpu_models_its_searches_were_timed_on(tmp_path):
+    from paperlib.report.build import cpu_models
+
+    xeon = "Intel(R) Xeon(R) Processor (cpu family 6, model {}, stepping 2)"
+    for seed, cpu in enumerate([xeon.format(207), xeon.format(207), xeon.format(167), None]):
+        path = make_run(tmp_path, "mnist", "random", seed)
+        if cpu:
+            write_json(
+                path / "run.json", json.loads((path / "run.json").read_text()) | {"environment": {"cpu_model": cpu}}
+            )
+    path = make_run(tmp_path, "mnist", "mappo", 0)
+    resumed = {"environment": {"cpu_model": "B"}, "sessions": [{"cpu_model": "A"}, {"cpu_model": "B"}]}
+    write_json(path / "run.json", json.loads((path / "run.json").read_text()) | resumed)
+    assert cpu_models(load_runs(tmp_path)) == (
+        "A + B (1 search); CPU not recorded (1 search); Intel Xeon family 6 model 167 stepping 2 (1 search); "
+        "Intel Xeon family 6 model 207 stepping 2 (2 searches)"
+    )
+
+
 def test_a_slice_gets_the_tables_of_its_own_rows_and_a_one_seed_verdict_is_inconclusive(tmp_path):
     """The paper-slice plan (MNIST, seed 0: RS, MAPPO, Hyperband at the paper profile): found from the runs,
     its files name no other row or dataset; MAPPO is judged against the two baselines it runs."""
@@ -412,7 +481,16 @@ def test_a_slice_gets_the_tables_of_its_own_rows_and_a_one_seed_verdict_is_incon
         *(f"tables/table3_mnist.{ext}" for ext in ("csv", "md", "tex")),
         *(
             f"tables/{stem}.{ext}"
-            for stem in ("comparisons_mnist", "verdicts", "verdict_details", "incumbents", "mappo_reuse")
+            for stem in (
+                "comparisons_mnist",
+                "verdicts",
+                "verdict_details",
+                "incumbents",
+                "mappo_reuse",
+                "protocol_gap",
+                "mappo_critics",
+                "mappo_learning",
+            )
             for ext in ("csv", "md")
         ),
         *(f"figures/{stem}.{ext}" for stem in ("figure2_search_time", "convergence_mnist") for ext in ("png", "pdf")),

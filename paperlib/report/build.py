@@ -1,7 +1,7 @@
 """Tables 3-4, Figure 2 and the convergence figures, rebuilt from every complete run under a folder.
 
 Writes ``tables/table3_mnist.*``, ``tables/table4_fashion_mnist.*``, beside them ``tables/comparisons_<dataset>``,
-``verdicts``, ``verdict_details``, ``incumbents``, ``mappo_reuse`` and ``ablation_agents`` (csv, md), ``figures/figure2_search_time.*`` and
+``verdicts``, ``verdict_details``, ``incumbents``, ``mappo_reuse``, ``protocol_gap``, ``mappo_critics``, ``mappo_learning`` and ``ablation_agents`` (csv, md), ``figures/figure2_search_time.*`` and
 ``figures/convergence_<dataset>.*``; a method or dataset without runs gives empty cells, never an error.
 A registered slice (``plan="paper-slice"``) gets the same files for its own datasets and rows only: its tables,
 comparisons and verdicts name no row it does not run, and there is no ablation table.
@@ -11,6 +11,8 @@ Files are written through the run-record module, the only writer of results.
 from __future__ import annotations
 
 import io
+import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from paperlib.experiment.records import (
 from paperlib.lenet.data import DATASETS
 from paperlib.report import comparisons as cmp
 from paperlib.report import figures as plots
+from paperlib.report import readings
 from paperlib.report import verdicts as claims
 from paperlib.report.ablation import ablation_cells, load_ablations
 from paperlib.report.runs import LABELS, concurrency, convergence_curves, load_runs
@@ -119,6 +122,30 @@ def build_report(
         "MAPPO's wall search time as measured (every repeated configuration retrained, the paper's protocol) and had "
         "each repeated (configuration, budget) reused its earlier score: the repeats' training seconds dropped.",
     )
+    written += cmp.write_pair(
+        tables / "protocol_gap",
+        ("dataset", *readings.GAP_HEADER),
+        [[d, *row] for d in table_specs for row in readings.protocol_gap(runs, d)],
+        "The paper's protocol against the expected test accuracy: per search, the test accuracy of its one "
+        "retraining with the search seed minus the mean over its fresh-seed retrainings; mean [95% t interval] over "
+        "seeds, and at how many seeds the one retraining scored higher.",
+    )
+    written += cmp.write_pair(
+        tables / "mappo_critics",
+        ("dataset", *readings.CRITIC_HEADER),
+        [[d, *row] for d in table_specs for row in readings.critic_fit(runs, d)],
+        "MAPPO's critics over every policy update of every seed (updates.jsonl), each measured on the fresh rollout "
+        "before the update: how often a critic's squared error is below the constant predictor's (the rollout's mean "
+        "return), how often its centered explained variance (1 - var(R - V) / var(R)) is positive, and its median.",
+    )
+    written += cmp.write_pair(
+        tables / "mappo_learning",
+        ("dataset", *readings.LEARNING_HEADER),
+        [[d, *row] for d in table_specs for row in readings.policy_learning(runs, d)],
+        "MAPPO's policy over a search: the approx-KL of its updates over every seed, and the mean validation score of "
+        "a search's first rollout (the episodes before its first update) against its last (as many episodes, at its "
+        "end), mean [95% t interval] over seeds.",
+    )
     if cut is None:
         written += _ablation_table(runs, ablations_dir or Path(runs_dir).parent / "ablations", tables, progress)
     paper = {
@@ -128,6 +155,7 @@ def build_report(
     caption = (
         f"Ours: profile {profile}{scope}, {hardware(runs)}, wall time, searches at once: {_range(at_once.values())}. "
         "Paper: as published (searches on an i9-11900K with an RTX 3090)"
+        f"\nOurs timed on: {cpu_models(runs)}"
     )
     figure2 = plots.search_time_bars(hours, paper, caption)
     written += save_figure(figure2, out_dir / "figures" / "figure2_search_time")
@@ -189,6 +217,17 @@ def hardware(runs: list[Any]) -> str:
         cpu = f"{environment.get('cpu_count')}-core {environment.get('machine')} CPU"
         found.add(f"{cpu}, {environment.get('cuda_device')}" if device.startswith("cuda") else f"{cpu}, no GPU")
     return "; ".join(sorted(found))
+
+
+def cpu_models(runs: list[Any]) -> str:
+    """The CPU models the runs were timed on, with how many searches each: e.g. ``Intel Xeon family 6
+    model 167 stepping 1 (88 searches); ... (70 searches)``; a search resumed on other CPUs counts under all of
+    them joined (``claims.cpu_of``), and one recorded without a model under ``CPU not recorded``."""
+    counts = Counter(
+        " ".join(re.sub(r"\((R|TM)\)|\bcpu |\bProcessor\b|[(),]", "", claims.cpu_of(run)).split()) or "CPU not recorded"
+        for run in runs
+    )
+    return "; ".join(f"{cpu} ({n} search{'es' if n > 1 else ''})" for cpu, n in sorted(counts.items()))
 
 
 def seeds_note(runs: list[Any], dataset: str) -> str:
