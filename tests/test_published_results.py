@@ -13,7 +13,18 @@ QUICK = paths.RESULTS / "quick"
 PAPER = paths.RESULTS / "paper"
 GROUPINGS = ("per_hyperparameter", "single")
 TABLES = ("table3_mnist", "table4_fashion_mnist")
-PAIRS = ("comparisons_mnist", "comparisons_fashion_mnist", "verdicts", "incumbents", "mappo_reuse")
+PAIRS = (
+    "comparisons_mnist",
+    "comparisons_fashion_mnist",
+    "verdicts",
+    "verdict_details",
+    "incumbents",
+    "mappo_reuse",
+    "protocol_gap",
+    "mappo_critics",
+    "mappo_learning",
+    "ablation_agents",
+)
 """The report's CSV + Markdown tables beside Tables 3-4."""
 
 
@@ -75,10 +86,35 @@ def test_committed_tables_are_what_the_report_computes(tmp_path):
 
 def test_report_md_quotes_the_committed_tables_and_verdicts():
     report = (paths.RESULTS / "REPORT.md").read_text(encoding="utf-8")
-    for stem in (*TABLES, "verdicts"):
+    for stem in (*TABLES, "verdicts", "protocol_gap", "mappo_critics", "mappo_learning", "ablation_agents"):
         table = (QUICK / "tables" / f"{stem}.md").read_text(encoding="utf-8").strip()
         body = "\n".join(line for line in table.splitlines() if line.startswith("|"))
         assert body in report, f"results/REPORT.md does not quote {stem}.md as computed"
+
+
+DECIMAL = r"(?<![\d.])\d+\.\d+(?![\d.]*\d)"
+"""A decimal number as a token of its own: not a piece of a longer number or of a version such as 2.14.1."""
+
+
+def test_every_number_in_the_prose_of_report_and_readme_stands_in_a_committed_file():
+    """REPORT.md and README.md type no number the records determine: every decimal of their prose (outside the
+    tables they quote) stands as a token of its own in a table the report computed, a committed measurement
+    (results/bench/), the environment's pins or, for the paper's own numbers, docs/paper.md. REPORT's section on
+    the paper's own scale is held to its runs, number by number, by the slice-costs test below."""
+    import re
+
+    report = (paths.RESULTS / "REPORT.md").read_text(encoding="utf-8")
+    report += "\n" + (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    sources = [*(QUICK / "tables").glob("*.md"), *(PAPER / "tables").glob("*.md"), paths.ROOT / "docs" / "paper.md"]
+    sources.append(paths.ROOT / "environment.yml")
+    sources += [p for p in (paths.RESULTS / "bench").rglob("*") if p.suffix in (".md", ".json")]
+    known = {n for path in sources for n in re.findall(DECIMAL, path.read_text(encoding="utf-8"))}
+    sections = re.split(r"\n(?=## )", report)
+    checked = [s for s in sections if not s.startswith("## The paper's own scale")]
+    assert len(checked) == len(sections) - 1, "REPORT.md has one section on the paper's own scale"
+    prose = "\n".join(line for s in checked for line in s.splitlines() if not line.startswith("|"))
+    typed = sorted(set(re.findall(DECIMAL, prose)) - known)
+    assert not typed, f"REPORT.md or README.md states numbers no committed table or measurement holds: {typed}"
 
 
 def test_readme_holds_the_committed_verdict_table():
