@@ -10,6 +10,7 @@ import sys
 import nbformat
 import papermill
 import pytest
+from papermill.translators import PythonTranslator
 
 from paperlib import paths
 from paperlib.experiment import manifest
@@ -64,6 +65,8 @@ def test_notebook_is_stored_thin_clean_and_parameterized(name):
     assert [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])] == [0]
     statements = ast.parse(cells[0].source).body  # plain literals only: papermill replaces them
     assert {s.targets[0].id: ast.literal_eval(s.value) for s in statements} == PARAMETERS[name]
+    # papermill parses every one too (a comment it cannot parse makes it warn "Passed unknown parameter")
+    assert [p.name for p in PythonTranslator.inspect(cells[0])] == list(PARAMETERS[name])
     source = "\n".join(cell.source for cell in cells)
     lines = [line for line in source.splitlines() if line.strip() and not line.strip().startswith("#")]
     assert len(lines) <= 40 and not any(
