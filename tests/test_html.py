@@ -95,11 +95,12 @@ def test_a_folder_without_executed_notebooks_is_an_error(tmp_path, capsys):
 
 def test_the_committed_quick_pages_are_one_per_executed_notebook_linked_and_small():
     """What `make html` committed: a page beside every executed notebook of the quick profile, no page left from
-    a notebook that is gone, no broken link, 10 MB at most in all (57 MB with nbconvert's defaults)."""
+    a notebook that is gone, no broken link, 125 kB per executed notebook at most on average (10 MB for the 82
+    notebooks of five seeds; 57 MB with nbconvert's defaults), so the pages grow with the seeds, not faster."""
     notebooks = {p for p in QUICK.rglob("*.ipynb") if not p.name.endswith(".part.ipynb")}
     pages = set(QUICK.rglob("*.html")) - {QUICK / INDEX}
     assert {p.with_suffix(".html") for p in notebooks} == pages
     for page in [QUICK / INDEX, *pages]:
         assert broken_links(page) == [], page
     rendered = [*pages, QUICK / INDEX, QUICK / STYLESHEET, *QUICK.rglob("*_files/*.png")]
-    assert sum(p.stat().st_size for p in rendered) <= 10_000_000
+    assert sum(p.stat().st_size for p in rendered) <= 125_000 * len(notebooks)

@@ -126,6 +126,19 @@ def test_readme_holds_the_committed_verdict_table():
     assert "(results/quick/figures/figure2_search_time.png)" in readme
 
 
+def test_the_quick_profiles_search_time_quoted_in_docs_is_that_of_its_committed_runs():
+    costs = " ".join((paths.ROOT / "docs" / "costs.md").read_text(encoding="utf-8").split())
+    decisions = (paths.ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")
+    records = [read_json(path / "run.json") for path in iter_run_dirs(QUICK / "runs")]
+    wall = sum(r["search_seconds"] for r in records) / 3600
+    cpu = sum(r["objective_cpu_seconds"] + r["optimizer_seconds"] for r in records) / 3600
+    later = [r["search_seconds"] for r in records if r["seed"] >= 5]
+    assert f"{len(records)} searches: **{wall:.2f} h of search time, {cpu:.2f} h of CPU time**" in costs
+    assert f"seeds 5–9 ({len(later)} searches," in costs and f"took {sum(later) / 3600:.2f} h of it" in costs
+    assert f"about {sum(later) / len(later) / 60:.1f} min per search" in costs
+    assert f"{len(records)} searches, {wall:.2f} h of search time, {cpu:.2f} h CPU" in decisions
+
+
 def test_the_slice_costs_quoted_in_docs_are_those_of_its_committed_runs():
     """docs/costs.md#paper-slice-measured: each measured number and the projection derived from them."""
     # Compared with the line breaks of the prose folded into spaces.
