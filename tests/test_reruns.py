@@ -13,6 +13,7 @@ import pytest
 from paperlib import paths
 from paperlib.errors import RecordError
 from paperlib.experiment import manifest
+from paperlib.experiment.profiles import QUICK
 
 
 def git(cwd, *args):
@@ -85,7 +86,10 @@ def test_fresh_clone_reproduce_executes_nothing_and_leaves_git_clean(tmp_path, d
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "papermill" not in done.stdout + done.stderr and "pip install" not in done.stdout
     assert "MANIFEST unchanged" in done.stdout
-    assert "searches planned: 0 run now, 80 already complete and skipped, 80 of these verified" in done.stdout
+    planned = len(QUICK.seeds) * len(QUICK.datasets) * len(QUICK.methods)  # 160: ten seeds of 8 rows x 2 datasets
+    assert f"searches planned: 0 run now, {planned} already complete and skipped, {planned} of these verified" in (
+        done.stdout
+    )
     assert "make reproduce PROFILE=quick OUT=/tmp/rerun" in done.stdout  # what it did not do, and how to
     assert git(clone, "status", "--porcelain") == ""
     executed = {p for p, mtime in before.items() if p.stat().st_mtime_ns != mtime}
