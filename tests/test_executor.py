@@ -242,6 +242,11 @@ def test_the_executor_benchmark_reports_ratios_and_identical_records(tmp_path, d
     assert ceiling["ceiling"] == pytest.approx(2 * ceiling["alone_seconds"] / max(ceiling["side_by_side_seconds"]))
     for method, row in result["methods"].items():
         assert row["share_of_ceiling"] == pytest.approx(row["speedup"] / ceiling["ceiling"]), method
+        # the search alone (episodes, retrainings excluded), as each run recorded it: at most its whole run's time
+        assert 0 < row["inline_search_seconds"] < row["inline_seconds"], method
+        assert 0 < row["pool_search_seconds"] < row["pool_seconds"], method
+        assert row["search_speedup"] == pytest.approx(row["inline_search_seconds"] / row["pool_search_seconds"])
+        assert row["search_share_of_ceiling"] == pytest.approx(row["search_speedup"] / ceiling["ceiling"]), method
 
 
 def test_the_pool_command_runs_its_command_against_a_live_scheduler_file(tmp_path):
