@@ -93,6 +93,7 @@ def _episodes_wall(trials: list[dict[str, Any]]) -> float:
 
 def _compare(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     inline, pool = runs["inline"], runs["pool"]
+    inline_episodes, pool_episodes = _episodes_wall(inline["trials"]), _episodes_wall(pool["trials"])
     same = [{k: t[k] for k in RECORDED} for t in inline["trials"]] == [
         {k: t[k] for k in RECORDED} for t in pool["trials"]
     ]
@@ -100,9 +101,9 @@ def _compare(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "inline_seconds": inline["seconds"],
         "pool_seconds": pool["seconds"],
         "speedup": inline["seconds"] / pool["seconds"],
-        "inline_episodes_wall_seconds": _episodes_wall(inline["trials"]),
-        "pool_episodes_wall_seconds": _episodes_wall(pool["trials"]),
-        "episodes_speedup": _episodes_wall(inline["trials"]) / _episodes_wall(pool["trials"]),
+        "inline_episodes_wall_seconds": inline_episodes,
+        "pool_episodes_wall_seconds": pool_episodes,
+        "episodes_speedup": inline_episodes / pool_episodes,
         "trial_seconds_pool_over_inline": sum(t["objective_seconds"] for t in pool["trials"])
         / sum(t["objective_seconds"] for t in inline["trials"]),
         "identical_records": same,

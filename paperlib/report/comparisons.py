@@ -15,7 +15,8 @@ from paperlib.report.tables import csv_text, markdown_table
 from paperlib.report.verdicts import cpu_of
 
 
-def _by_seed(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[int, float]:
+def by_seed(runs: Sequence[Run], dataset: str, row: str, value: str) -> dict[int, float]:
+    """``dataset``'s ``row``: each seed's ``value`` (a key of ``Run.values``), where recorded."""
     return {
         run.key[2]: run.values[value] for run in runs if run.key[:2] == (dataset, row) and run.values[value] is not None
     }
@@ -26,12 +27,12 @@ def comparisons(runs: Sequence[Run], dataset: str, rows: Sequence[str] | None = 
     for runs without retrainings), the single retraining's, and the wall-time log ratio (only at seeds both
     timed on the same CPU model: a ratio across two machines measures the machines)."""
     found = {run.key[1] for run in runs if run.key[0] == dataset}
-    mine = {name: _by_seed(runs, dataset, "mappo", value) for name, value in _VALUES.items()}
+    mine = {name: by_seed(runs, dataset, "mappo", value) for name, value in _VALUES.items()}
     cpu = {run.key[1:]: cpu_of(run) for run in runs if run.key[0] == dataset}
 
     def theirs(row: str, name: str, value: str) -> dict[int, float]:
         """The row's values by seed; a time only where it was measured on MAPPO's CPU model (as the verdict)."""
-        values = _by_seed(runs, dataset, row, value)
+        values = by_seed(runs, dataset, row, value)
         if name != "time":
             return values
         return {s: v for s, v in values.items() if cpu.get((row, s)) == cpu.get(("mappo", s))}

@@ -4,32 +4,31 @@ what MAPPO's critics and policy did over a search (``updates.jsonl``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from paperlib.experiment.records import read_updates
 from paperlib.report import statistics as st
+from paperlib.report.comparisons import by_seed
 from paperlib.report.runs import ROWS, Run
 
 GAP_HEADER = ("method", "seeds", "one retraining - expected", "seeds where the one retraining is higher")
 
 
 def protocol_gap(runs: Sequence[Run], dataset: str) -> list[list[str]]:
-    """Per row of ``dataset`` with retrainings: the paper's protocol minus the expected test accuracy, per seed,
-    as mean [95% t interval] over seeds, and at how many seeds the single retraining scored higher."""
+    """Per row of ``dataset`` with retrainings: the paper's protocol minus the expected test accuracy, paired by
+    seed, as mean [95% t interval] over seeds, and at how many seeds the single retraining scored higher."""
     body = []
     for row, label in ROWS.items():
-        gaps = [
-            run.values["test_accuracy"] - run.values["expected_accuracy"]
-            for run in sorted(runs, key=lambda r: r.key)
-            if run.key[:2] == (dataset, row)
-            and None not in (run.values["test_accuracy"], run.values["expected_accuracy"])
-        ]
-        if gaps:
-            higher = sum(gap > 0 for gap in gaps)
-            body.append([label, str(len(gaps)), st.t_interval(gaps).format("{:+.4f}"), f"{higher} of {len(gaps)}"])
+        gap = st.paired(
+            by_seed(runs, dataset, row, "test_accuracy"), by_seed(runs, dataset, row, "expected_accuracy"), label
+        )
+        if gap.seeds:
+            higher = sum(d > 0 for d in gap.differences)
+            n = len(gap.seeds)
+            body.append([label, str(n), gap.difference.format("{:+.4f}"), f"{higher} of {n}"])
     return body
 
 
@@ -43,17 +42,11 @@ CRITIC_HEADER = (
 )
 
 
-def updates_of(run: Run) -> list[dict[str, Any]]:
-    """A MAPPO run's ``updates.jsonl``, one dict per policy update (empty where the run has none)."""
-    path = run.path / "updates.jsonl"
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def _mappo(runs: Sequence[Run], dataset: str) -> list[tuple[Run, list[dict[str, Any]]]]:
     """``dataset``'s MAPPO runs that recorded their critics' fit before each update, in seed order."""
-    found = [(run, updates_of(run)) for run in sorted(runs, key=lambda r: r.key) if run.key[:2] == (dataset, "mappo")]
+    found = [
+        (run, read_updates(run.path)) for run in sorted(runs, key=lambda r: r.key) if run.key[:2] == (dataset, "mappo")
+    ]
     return [(run, updates) for run, updates in found if updates and "critic_mse_before" in updates[0]]
 
 
