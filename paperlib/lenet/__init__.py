@@ -7,7 +7,7 @@ scores it with the recipe every method shares, ``device`` resolves ``--device``.
 from paperlib import lazy
 
 _EXPORTS = {
-    "DATASETS": "paperlib.lenet.data",
+    "DATASETS": "paperlib.lenet.names",
     "Splits": "paperlib.lenet.data",
     "load_splits": "paperlib.lenet.data",
     "build_lenet": "paperlib.lenet.model",
