@@ -1,6 +1,7 @@
 """The lock pins every platform (CUDA only on Linux) and conda installs it with the project; a requested device is resolved or refused in one line."""
 
 import re
+import subprocess
 
 import pytest
 import torch
@@ -111,3 +112,26 @@ def test_runs_record_what_decides_their_cpu_numerics():
     )
     assert provenance.math_libraries(sample) == {"onednn": "3.12.0", "mkl": "2024.2-Product"}
     assert provenance.math_libraries("no libraries") == {"onednn": None, "mkl": None}
+
+
+def test_the_recorded_commit_is_dirty_for_changed_code_not_for_changed_results(tmp_path, monkeypatch):
+    """A run moved back from results/staged/ to resume, or any run being written, leaves the code what HEAD says."""
+    from paperlib.experiment import manifest
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+
+    (tmp_path / "results").mkdir()
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "results" / "run.json").write_text("{}\n")
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "snapshot")
+    head = git("rev-parse", "HEAD").strip()
+    monkeypatch.setattr(provenance, "ROOT", tmp_path)
+    (tmp_path / "results" / "run.json").unlink()  # a run moved elsewhere: a tracked file deleted under results/
+    (tmp_path / "new.py").write_text("untracked\n")
+    assert provenance.git_commit() == manifest._commit() == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert provenance.git_commit() == manifest._commit() == head + "+dirty"

@@ -113,8 +113,9 @@ def test_resume_after_sigkill(tmp_path, data_root, method, episodes, monkeypatch
     killed, reference = tmp_path / "killed", tmp_path / "reference"
     done = kill_after(command(method, killed, data_root, episodes), killed, episodes_done=12 if episodes > 13 else 5)
     assert done < episodes and (killed / LOCK).exists()  # a crash leaves its lock behind...
-    here = provenance.cpu_model()
+    here, commit = provenance.cpu_model(), provenance.git_commit()
     monkeypatch.setattr(provenance, "cpu_model", lambda: "Another CPU (cpu family 1, model 2, stepping 3)")
+    monkeypatch.setattr(provenance, "git_commit", lambda: "0123abc")
     assert main(command(method, killed, data_root, episodes)) == 0  # ...which a resumed run takes over
     monkeypatch.undo()
     assert [t[0] for t in trace(killed)] == list(range(len(trace(killed))))  # nothing lost, nothing twice
@@ -123,6 +124,7 @@ def test_resume_after_sigkill(tmp_path, data_root, method, episodes, monkeypatch
     sessions = [(s["after_episodes"], s["cpu_model"]) for s in run["sessions"]]
     assert sessions == [(0, here), (done, "Another CPU (cpu family 1, model 2, stepping 3)")]
     assert run["sessions"][0]["started_at"] == run["started_at"] < run["sessions"][1]["started_at"]
+    assert [s["git_commit"] for s in run["sessions"]] == [commit, "0123abc"]  # the header keeps only the last
     assert main(command(method, reference, data_root, episodes)) == 0
     assert [
         (s["after_episodes"], s["cpu_model"]) for s in json.loads((reference / "run.json").read_text())["sessions"]

@@ -8,10 +8,10 @@ file changed, so a rerun that changes nothing leaves it (and ``git status``) unt
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 from paperlib.errors import RecordError
+from paperlib.experiment import provenance
 from paperlib.experiment.records import atomic_write_text
 from paperlib.paths import ROOT
 
@@ -110,17 +110,4 @@ def _shown(out: Path) -> str:
 
 def _commit() -> str:
     """HEAD, with ``+dirty`` when files outside ``results/`` have uncommitted changes; ``unknown`` outside git."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    if head.returncode != 0:
-        return "unknown"
-    return head.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
+    return provenance.git_commit() or "unknown"

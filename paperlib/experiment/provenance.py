@@ -27,13 +27,14 @@ PACKAGES = ("torch", "torchvision", "numpy", "scikit-learn", "hyperopt", "hpband
 
 
 def git_commit() -> str | None:
-    """The repository's HEAD commit, with ``+dirty`` when the work tree has changes; None outside git."""
+    """The repository's HEAD commit, with ``+dirty`` when tracked files outside ``results/`` have changes (a run
+    moved within results/, or being written there, leaves the code what HEAD says); None outside git."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
         if head.returncode != 0:
             return None
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -139,11 +140,13 @@ def machine_name(info: dict[str, str] | None = None, cores: int | None = None) -
 
 def session(header: dict[str, Any], after: int | None) -> dict[str, Any]:
     """One process's share of a search in ``run.json``'s ``sessions``: the episodes recorded before it, when it started
-    and the CPU it ran on, so a search resumed on another machine says which trials that machine timed."""
+    and the CPU and commit it ran on, so a search resumed on another machine, or after a change, says which trials
+    that machine, or that code, ran (a resumed run's header keeps only the last process's environment)."""
     return {
         "after_episodes": after,
         "started_at": header["started_at"],
         "cpu_model": header["environment"].get("cpu_model"),
+        "git_commit": header["environment"].get("git_commit"),
     }
 
 
