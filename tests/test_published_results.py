@@ -248,3 +248,39 @@ def test_the_executor_ceiling_quoted_in_docs_is_that_of_the_committed_bench():
     quoted.append(f"{bench['overhead_ms_per_task']:.1f} ms per task")
     for text in quoted:
         assert text in cluster, text
+
+
+def test_the_one_worker_measurement_quoted_in_docs_is_that_of_its_committed_file():
+    """docs/cluster.md#worker-speed: a trial inside a worker against inline on one core, the serial retrainings,
+    and the bound they put on the two-worker speedup of the committed bench."""
+    cluster = " ".join((paths.ROOT / "docs" / "cluster.md").read_text(encoding="utf-8").split())
+    folder = paths.RESULTS / "bench" / "intel-xeon-processor-family6-model167-2cores"
+    one, two = read_json(folder / "executor_one_worker.json"), read_json(folder / "executor.json")
+    assert one["workers"] == 1 and all(row["identical_records"] for row in one["methods"].values())
+    rows = one["methods"]
+    slower = [f"{rows[m]['trial_seconds_pool_over_inline']:.2f}" for m in ("random", "mappo", "hyperband")]
+    quoted = [f"are {slower[0]} for random search, {slower[1]} for MAPPO and {slower[2]} for Hyperband"]
+    for name, label in (("random", "random search"), ("mappo", "MAPPO"), ("hyperband", "Hyperband")):
+        row = rows[name]
+        quoted.append(
+            f"{label} {row['inline_seconds']:.0f} s inline against {row['pool_seconds']:.0f} s"
+            if name == "random"
+            else f"{label} {row['inline_seconds']:.0f} s against {row['pool_seconds']:.0f} s"
+        )
+        serial = row["inline_seconds"] - row["inline_episodes_wall_seconds"]
+        quoted.append(
+            f"{serial:.0f} s of {label if name != 'random' else 'random search'}'s {row['inline_seconds']:.0f} s"
+        )
+    quoted.append(f'"ceiling" of {one["parallel_ceiling"]["ceiling"]:.2f}')
+    serial = rows["random"]["inline_seconds"] - rows["random"]["inline_episodes_wall_seconds"]
+    inline, ceiling = two["methods"]["random"]["inline_seconds"], two["parallel_ceiling"]["ceiling"]
+    bound = inline / (serial + (inline - serial) / ceiling)
+    quoted.append(
+        f"at most {inline:.0f} / ({serial:.0f} + {inline - serial:.0f} / {ceiling:.2f}) = {bound:.2f}× in the two-worker "
+        f"run above ({bound / ceiling:.0%} of the ceiling, against the {two['methods']['random']['share_of_ceiling']:.0%}"
+        " measured)".replace("%", " %")
+    )
+    mappo = read_json(paths.RESULTS / "quick" / "runs" / "mnist" / "mappo" / "seed0" / "run.json")
+    quoted.append(f"spends {mappo['optimizer_seconds']:.1f} s of its {mappo['search_seconds']:.0f} s in the optimizer")
+    for text in quoted:
+        assert text in cluster, text
