@@ -19,7 +19,17 @@ import pytest
 from paperlib.cli import main
 from paperlib.errors import ExecutorError
 from paperlib.experiment import make_experiment, run_experiment
-from paperlib.experiment.executor import HOST, DaskExecutor, check_pool, gpu_spec, open_executor, timed
+from paperlib.experiment.executor import (
+    HOST,
+    DaskExecutor,
+    Inline,
+    check_pool,
+    gpu_spec,
+    in_order,
+    open_executor,
+    timed,
+)
+from paperlib.experiment.profiles import SMOKE
 from paperlib.experiment.task import TrialTask
 from paperlib.tuners.base import METHODS, make_tuner
 from paperlib.tuners.synthetic import Bowl
@@ -164,6 +174,43 @@ def final(out: Path):
     return run["best"], {key: run["final"][key] for key in ("status", "val_accuracy", "test_accuracy", "kappa")}
 
 
+def retrained(out: Path):
+    """The fresh-seed retrainings as recorded, times aside (a pool runs them side by side)."""
+    lines = (out / "retrainings.jsonl").read_text(encoding="utf-8").splitlines()
+    timing = ("seconds", "started_at", "ended_at")
+    return [{key: value for key, value in json.loads(line).items() if key not in timing} for line in lines]
+
+
+class Slots:
+    """An executor of ``slots`` slots that runs nothing until a result is asked for, and counts what is in flight."""
+
+    def __init__(self, slots):
+        self.slots, self.in_flight, self.most = slots, 0, 0
+
+    def submit(self, function, *args):
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        outer = self
+
+        class Future:
+            def result(self):
+                outer.in_flight -= 1
+                return function(*args), 0.0
+
+        return Future()
+
+
+@pytest.mark.parametrize("slots", [1, 2, 3])
+def test_in_order_keeps_the_slots_busy_and_hands_results_back_in_call_order(slots):
+    executor = Slots(slots)
+    results = [outcome for outcome, _ in in_order(executor, pow, [(2, n) for n in range(7)])]
+    assert results == [2**n for n in range(7)] and executor.most == slots and executor.in_flight == 0
+    # Inline: each call runs when the one before is handed back, as a loop would run them (progress as they end)
+    ran = []
+    handed = in_order(Inline(), lambda n: ran.append(n) or n, [(n,) for n in range(3)])
+    assert ran == [] and next(handed)[0] == 0 and ran == [0] and next(handed)[0] == 1 and ran == [0, 1]
+
+
 def test_the_pool_is_two_single_thread_workers_on_loopback(pool):
     assert isinstance(pool, DaskExecutor) and pool.slots == 2
     assert pool.where.startswith(f"tls://{HOST}:")
@@ -182,6 +229,8 @@ def test_two_workers_write_the_records_one_process_writes(pool, inline_runs, tmp
     run = run_experiment(experiment(method, out, data_root), progress=lambda line: None, executor=pool)
     assert records(out) == records(inline_runs(method))
     assert final(out) == final(inline_runs(method))
+    # the search seed's retraining and the fresh-seed ones ran on the pool, two at a time, recorded in seed order
+    assert retrained(out) == retrained(inline_runs(method)) and len(retrained(out)) == SMOKE.retrainings
     assert run["executor"] == {"kind": "dask", "scheduler": pool.where, "slots": 2}
 
 

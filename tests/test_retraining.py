@@ -49,7 +49,7 @@ def test_a_search_records_its_retrainings_and_their_mean(searched, data_root):
     splits = load_splits("mnist", data_root, SMOKE.train_size, SMOKE.val_size, SMOKE.test_size)
     again = run_trial(run["best"]["config"], splits, 1.0, 1000, Recipe(**run["recipe"]), evaluate_test=True)
     assert (again.val_accuracy, again.test_accuracy) == (lines[0]["val_accuracy"], lines[0]["test_accuracy"])
-    assert "retraining the incumbent with 2 fresh seeds" in (searched / "search.log").read_text()
+    assert "at full budget for the test set, then with 2 fresh seeds" in (searched / "search.log").read_text()
 
 
 def test_a_run_recorded_without_retrainings_gets_them_and_nothing_else_changes(searched, data_root, tmp_path, capsys):

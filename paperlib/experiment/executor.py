@@ -107,6 +107,18 @@ class DaskFuture:
             raise self.executor.lost(type(error).__name__) from None
 
 
+def in_order(executor: Any, function: Callable[..., Any], calls: list[tuple[Any, ...]]) -> Iterator[tuple[Any, float]]:
+    """``function(*args)`` for each ``args`` of ``calls`` on ``executor``, as many at once as it has slots, the
+    results ``(outcome, seconds)`` in the order of ``calls``. Inline (one slot) that is one after another, each
+    submitted when the one before is handed back, exactly as a loop would run them."""
+    pending: list[Any] = []
+    calls = list(calls)
+    while calls or pending:
+        while calls and len(pending) < max(1, executor.slots):
+            pending.append(executor.submit(function, *calls.pop(0)))
+        yield pending.pop(0).result()
+
+
 def check_workers(workers: Any) -> int | None:
     """``--workers``: None, or a positive integer."""
     return None if workers is None else check_int(workers, "--workers", ExecutorError, minimum=1)

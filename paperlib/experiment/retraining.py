@@ -24,8 +24,8 @@ from paperlib.experiment.records import RUN, RunDirectory, iter_run_dirs, read_j
 from paperlib.experiment.records import now as _now
 
 if TYPE_CHECKING:  # the trainer loads torch: imported where a retraining runs, not by the command line's parser
-    from paperlib.lenet.data import Splits
-    from paperlib.lenet.trial import Recipe
+    from paperlib.experiment.task import RetrainTask
+    from paperlib.lenet.trial import TrialResult
 
 
 def retrainings_of(record: dict[str, Any]) -> int:
@@ -39,20 +39,34 @@ def retrainings_of(record: dict[str, Any]) -> int:
 
 
 def retrain_incumbent(
-    run_dir: RunDirectory, best: dict[str, Any], splits: Splits, recipe: Recipe, count: int, label: str = ""
-) -> dict[str, Any]:
+    run_dir: RunDirectory,
+    best: dict[str, Any],
+    task: RetrainTask,
+    count: int,
+    label: str = "",
+    executor: Any = None,
+    search_seed: int | None = None,
+) -> tuple[dict[str, Any], TrialResult | None]:
     """The incumbent ``best`` (a ``run.json`` ``best``) retrained with the first ``count`` retraining seeds, those
-    not yet recorded first; returns (and writes) the summary. ``run_dir`` must be held (its lock taken)."""
-    from paperlib.lenet.trial import OK, run_trial
+    not yet recorded first; writes and returns the summary. ``run_dir`` must be held (its lock taken).
+
+    ``executor`` runs them (inline by default: one after another); a pool runs as many at once as it has slots,
+    each recorded in seed order as it is handed back. ``search_seed``: the search's own retraining for the test
+    set (``run.json`` ``final``) goes first in the same queue, and its result is returned beside the summary."""
+    from paperlib.experiment.executor import Inline, in_order
+    from paperlib.lenet.trial import OK
 
     seeds = retraining_seeds(count)
     done = run_dir.retrainings()
     _check_recorded(run_dir.path, done, best, seeds)
+    first = [] if search_seed is None else [(dict(best["config"]), search_seed)]
+    calls = first + [(dict(best["config"]), seed) for seed in seeds[len(done) :]]
+    results = in_order(executor or Inline(), task, calls)
+    final = next(results)[0].result if first else None
     bar = tqdm(total=count, initial=len(done), desc=f"{label} retraining the incumbent".strip(), unit="seed")
     try:
-        for seed in seeds[len(done) :]:
-            started_at = _now()
-            result = run_trial(best["config"], splits, 1.0, seed, recipe, evaluate_test=True)
+        for seed, (timed, _) in zip(seeds[len(done) :], results):
+            result = timed.result
             record = {
                 "seed": seed,
                 "incumbent": best["index"],
@@ -62,8 +76,8 @@ def retrain_incumbent(
                 "test_accuracy": result.test_accuracy,
                 "kappa": result.kappa if result.status == OK else None,
                 "seconds": result.seconds,
-                "started_at": started_at,
-                "ended_at": _now(),
+                "started_at": timed.started_at,
+                "ended_at": timed.ended_at,
             }
             run_dir.append_retraining(record)
             done.append(record)
@@ -73,14 +87,19 @@ def retrain_incumbent(
         bar.close()
     summary = summarize(done, best)
     run_dir.write_retrained(summary)
-    return summary
+    return summary, final
 
 
 def retrain_experiment(
-    experiment: Any, run_dir: RunDirectory, best: dict[str, Any], splits: Splits, label: str
-) -> None:
-    """:func:`retrain_incumbent` with a search's recipe and its profile's R (``paperlib.experiment.run``)."""
-    retrain_incumbent(run_dir, best, splits, experiment.recipe, experiment.profile.retrainings, label)
+    experiment: Any, run_dir: RunDirectory, best: dict[str, Any], label: str, executor: Any = None, final: bool = False
+) -> tuple[dict[str, Any], TrialResult | None]:
+    """:func:`retrain_incumbent` with a search's data, recipe and its profile's R (``paperlib.experiment.run``);
+    ``final``: with the search seed's retraining first."""
+    from paperlib.experiment.task import RetrainTask
+
+    task = RetrainTask(experiment.data, experiment.recipe)
+    seed = experiment.seed if final else None
+    return retrain_incumbent(run_dir, best, task, experiment.profile.retrainings, label, executor, seed)
 
 
 def summarize(records: list[dict[str, Any]], best: dict[str, Any]) -> dict[str, Any]:
@@ -137,15 +156,16 @@ def retrain_run(
     if found is not None and found["retrainings"] == count:
         echo(f"{path}: its {count} retrainings are recorded, nothing is run")
         return found
-    from paperlib.experiment.task import DataSpec
+    from paperlib.experiment.task import DataSpec, RetrainTask
     from paperlib.lenet.trial import Recipe
 
     settings, started = record["profile_settings"], time.perf_counter()
     sizes = (settings["train_size"], settings["val_size"], settings["test_size"])
     data = DataSpec(record["dataset"], str(Path(data_dir).resolve()), *sizes, device)
-    splits = data.load(download=download)
+    data.load(download=download)  # downloaded (or refused) before the lock is taken
+    task = RetrainTask(data, Recipe(**record["recipe"]))
     with RunDirectory(path) as run_dir:
-        summary = retrain_incumbent(run_dir, record["best"], splits, Recipe(**record["recipe"]), count, str(path))
+        summary, _ = retrain_incumbent(run_dir, record["best"], task, count, str(path))
     echo(
         f"{path}: {count} retrainings, mean test accuracy {summary['test_accuracy']['mean']:.4f} "
         f"({time.perf_counter() - started:.0f} s)"

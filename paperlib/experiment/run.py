@@ -28,9 +28,9 @@ from paperlib.experiment.records import RunDirectory
 from paperlib.experiment.records import now as _now
 from paperlib.experiment.resume import check_previous, check_records, preflight
 from paperlib.experiment.task import DataSpec, TimedTrial, TrialTask
-from paperlib.lenet.data import Splits, check_dataset_name
+from paperlib.lenet.data import check_dataset_name
 from paperlib.lenet.device import resolve_device
-from paperlib.lenet.trial import OK, Recipe, TrialResult, cpu_threads, run_trial
+from paperlib.lenet.trial import OK, Recipe, TrialResult, cpu_threads
 from paperlib.space import TABLE2, SearchSpace
 from paperlib.tuners.base import METHODS, Observation, SearchResult, Tuner, make_tuner
 
@@ -151,7 +151,7 @@ def run_experiment(
         previous = check_previous(experiment, run_dir.read_run())
         if previous is not None and previous.get("status") == "complete":
             if run_dir.read_retrained() is None:  # a run recorded before the retrainings: add them, nothing else
-                retraining.retrain_experiment(experiment, run_dir, previous["best"], splits, _label(experiment))
+                retraining.retrain_experiment(experiment, run_dir, previous["best"], _label(experiment), executor)
             (progress or print)(f"{_label(experiment)} already complete: its records are read back")
             return previous
         records = run_dir.trials()
@@ -165,9 +165,11 @@ def run_experiment(
         finally:
             bar.close()
         best = records[result.incumbent.suggestion.index]  # the tuner's rule: best score, then larger budget
-        final = _test_incumbent(experiment, best, splits, bar)
-        bar.note(f"retraining the incumbent with {experiment.profile.retrainings} fresh seeds (expected accuracy)")
-        retraining.retrain_experiment(experiment, run_dir, best, splits, _label(experiment))
+        bar.note(
+            f"retraining the incumbent (episode {best['index'] + 1}) at full budget for the test set, then with "
+            f"{experiment.profile.retrainings} fresh seeds (expected accuracy)"
+        )
+        _, final = retraining.retrain_experiment(experiment, run_dir, best, _label(experiment), executor, final=True)
         summary.update(_summary(records, best, final), executor=executor.describe())
         summary.update(status="complete", finished_at=_now())
         if tuner.training_summary():
@@ -254,14 +256,6 @@ def _search(
 def _reused(earlier: dict[str, Any]) -> TrialResult:
     """An earlier episode's result for a repeat: its status and score, no training."""
     return TrialResult(earlier["status"], earlier["val_accuracy"], 0.0, 0.0, 0, earlier["num_parameters"])
-
-
-def _test_incumbent(
-    experiment: Experiment, best: dict[str, Any], splits: Splits, progress: SearchProgress
-) -> TrialResult:
-    """The incumbent retrained once at full budget and scored on the test set (docs/paper.md#reading-7)."""
-    progress.note(f"retraining the incumbent (episode {best['index'] + 1}) at full budget for the test set")
-    return run_trial(best["config"], splits, 1.0, experiment.seed, experiment.recipe, evaluate_test=True)
 
 
 def _label(experiment: Experiment) -> str:

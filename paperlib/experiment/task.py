@@ -84,3 +84,20 @@ class TrialTask:
         started_at = now()
         result = run_trial(config, splits, budget, self.seed, self.recipe)
         return TimedTrial(result, started_at, now())
+
+
+@dataclass(frozen=True)
+class RetrainTask:
+    """``task(config, seed) -> TimedTrial``: the incumbent retrained at full budget with a training seed and scored on
+    the test set, the same inline and on a worker (``paperlib.experiment.retraining``)."""
+
+    data: DataSpec
+    """The splits it trains on (their test set included)."""
+    recipe: Recipe
+    """The training recipe at full budget."""
+
+    def __call__(self, config: dict[str, Any], seed: int) -> TimedTrial:
+        splits = self.data.load()
+        started_at = now()
+        result = run_trial(config, splits, 1.0, seed, self.recipe, evaluate_test=True)
+        return TimedTrial(result, started_at, now())
