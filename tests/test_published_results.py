@@ -1,6 +1,8 @@
 """The committed quick reproduction agrees with itself: its tables are what the report computes
 from its committed run records, and results/REPORT.md quotes those tables (issue 8)."""
 
+import re
+
 import pytest
 
 from paperlib import paths
@@ -84,6 +86,22 @@ def test_committed_tables_are_what_the_report_computes(tmp_path):
             assert (tmp_path / "figures" / (name + suffix)).read_bytes() == committed, name + suffix
 
 
+def test_the_slices_committed_tables_and_figures_are_what_the_report_computes(tmp_path):
+    """results/paper/: the paper slice's tables and figures, rebuilt from its three runs, byte for byte; REPORT
+    quotes its Table 3 rows and the MAPPO comparisons."""
+    build_report(PAPER / "runs", tmp_path, progress=lambda line: None)  # the slice whose plan holds the runs
+    for folder in ("tables", "figures"):
+        committed = sorted(p.name for p in (PAPER / folder).iterdir())
+        assert committed == sorted(p.name for p in (tmp_path / folder).iterdir()), folder
+        for name in committed:
+            assert (tmp_path / folder / name).read_bytes() == (PAPER / folder / name).read_bytes(), name
+    report = (paths.RESULTS / "REPORT.md").read_text(encoding="utf-8")
+    for stem in ("table3_mnist", "comparisons_mnist"):
+        table = (PAPER / "tables" / f"{stem}.md").read_text(encoding="utf-8").strip()
+        body = "\n".join(line for line in table.splitlines() if line.startswith("|"))
+        assert body in report, f"results/REPORT.md does not quote paper/tables/{stem}.md as computed"
+
+
 def test_report_md_quotes_the_committed_tables_and_verdicts():
     report = (paths.RESULTS / "REPORT.md").read_text(encoding="utf-8")
     for stem in (*TABLES, "verdicts", "protocol_gap", "mappo_critics", "mappo_learning", "ablation_agents"):
@@ -101,7 +119,6 @@ def test_every_number_in_the_prose_of_report_and_readme_stands_in_a_committed_fi
     tables they quote) stands as a token of its own in a table the report computed, a committed measurement
     (results/bench/), the environment's pins or, for the paper's own numbers, docs/paper.md. REPORT's section on
     the paper's own scale is held to its runs, number by number, by the slice-costs test below."""
-    import re
 
     report = (paths.RESULTS / "REPORT.md").read_text(encoding="utf-8")
     report += "\n" + (paths.ROOT / "README.md").read_text(encoding="utf-8")
@@ -140,12 +157,14 @@ def test_the_quick_profiles_search_time_quoted_in_docs_is_that_of_its_committed_
 
 
 def test_the_slice_costs_quoted_in_docs_are_those_of_its_committed_runs():
-    """docs/costs.md#paper-slice-measured: each measured number and the projection derived from them."""
+    """docs/costs.md#paper-slice-measured, README's profile table and REPORT's paper-scale section: each measured
+    number of the slice's three runs and the projection derived from them."""
     # Compared with the line breaks of the prose folded into spaces.
     costs = " ".join((paths.ROOT / "docs" / "costs.md").read_text(encoding="utf-8").split())
     report = " ".join((paths.RESULTS / "REPORT.md").read_text(encoding="utf-8").split())
-    measured = {}
-    for row in ("random", "hyperband"):
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    measured, accuracy = {}, {}
+    for row in ("random", "mappo", "hyperband"):
         path = PAPER / "runs" / "mnist" / row / "seed0"
         run, retrained = read_json(path / "run.json"), read_retrained(path)
         measured[row] = run["search_seconds"], (retrained["seconds"] + run["final"]["seconds"]) / 3600
@@ -160,39 +179,93 @@ def test_the_slice_costs_quoted_in_docs_are_those_of_its_committed_runs():
         ]
         for text in quoted:
             assert text in costs, (row, text)
-        assert f"test accuracy {run['final']['test_accuracy']:.4f}" in report
-    (rs, rs_retraining), (hb, hb_retraining) = measured["random"], measured["hyperband"]
+        accuracy[row] = f"{run['final']['test_accuracy']:.4f}"
+    quoted = f"test accuracy {accuracy['random']} for random search, {accuracy['mappo']} for MAPPO and {accuracy['hyperband']}"
+    assert quoted + " for Hyperband" in report
+    mappo_run = read_json(PAPER / "runs" / "mnist" / "mappo" / "seed0" / "run.json")
+    assert f"{mappo_run['training']['updates']} policy updates taking {mappo_run['optimizer_seconds']:.0f} s" in costs
+    (rs, rs_retraining), (mp, mp_retraining), (hb, hb_retraining) = (
+        measured["random"],
+        measured["mappo"],
+        measured["hyperband"],
+    )
     per_fbe = hb / 80  # Hyperband as the paper ran it: 80 full-budget equivalents
     assert read_json(PAPER / "runs" / "mnist" / "hyperband" / "seed0" / "run.json")[
         "full_budget_equivalents"
     ] == pytest.approx(80)
-    per_seed = (4 * rs + 2 * hb + 2 * 200 * per_fbe) / 3600  # four rows of 200 trials, Hyperband and BOHB twice
-    retraining = (rs_retraining + hb_retraining) / 2
+    # RS, Anneal, TPE at random search's time, MAPPO at its own, Hyperband and BOHB twice (as run, equal compute)
+    per_seed = (3 * rs + mp + 2 * hb + 2 * 200 * per_fbe) / 3600
+    retraining = (rs_retraining + mp_retraining + hb_retraining) / 3
     total = (per_seed + 8 * retraining) * 2 * 3
-    assert (
-        f"Hyperband took {hb / rs:.2f} of random search's time where the paper's took {2.40 / 2.32:.2f} of it" in report
-    )
+    longest = max(rs, mp, 200 * per_fbe) / 3600
+    end_to_end = (rs + mp + hb) / 3600 + rs_retraining + mp_retraining + hb_retraining
+    paper_mappo = 0.96  # the paper's search times in hours (docs/paper.md): MAPPO, RS 2.32, Hyperband 2.40
+    for text in (
+        f"Hyperband took {hb / rs:.2f} of random search's time where the paper's took {2.40 / 2.32:.2f} of it",
+        f"MAPPO took {mp / rs:.2f} of random search's time and {mp / hb:.2f} of Hyperband's",
+        f"the paper's MAPPO took {paper_mappo / 2.32:.2f} and {paper_mappo / 2.40:.2f} of them",
+    ):
+        assert text in report, text
     # The load the times carry: the spot check's re-executions against their recorded wall times.
     spot = (
         paths.RESULTS / "bench" / "intel-xeon-processor-family6-model167-2cores" / "spot_check_paper.md"
     ).read_text()
     assert f"took {spot.split('(range ')[1].split(',')[0]} of their recorded wall time" in costs
     assert "3 identical" in spot and "0 of 2 identical" in spot and "**PASS**" in spot
-    executor = read_json(paths.RESULTS / "bench" / "x86_64-2cores" / "executor.json")
+    executor = read_json(paths.RESULTS / "bench" / "intel-xeon-processor-family6-model167-2cores" / "executor.json")
     for text in (
+        f"MAPPO took **{mp / rs:.2f} of random search's search time and {mp / hb:.2f} of Hyperband's**",
+        f"took {paper_mappo / 2.32:.2f} and {paper_mappo / 2.40:.2f} of them",
+        f"took **{end_to_end:.1f} h of one core** in all",
         f"{rs / 200:.1f} s per trial",
+        f"{mp / 200:.1f} s per trial",
+        f"MAPPO at its own {mp / 3600:.2f} h",
         f"**{per_fbe:.1f} s per full-budget equivalent**",
         f"{200 * per_fbe / 3600:.2f} h at equal compute",
         f"{per_seed:.1f} h per dataset and seed",
-        f"retrainings ({retraining:.2f} h, the two rows' mean)",
+        f"retrainings ({retraining:.2f} h, the three rows' mean)",
         f"**about {total:.0f} CPU-hours**",
         f"about {total / 2:.0f} h with",
         f"about {total:.0f} / N hours",
-        f"longest search, {200 * per_fbe / 3600:.1f} h (at N ≈ {total / (200 * per_fbe / 3600):.0f};",
+        f"longest search, {longest:.1f} h (at N ≈ {total / longest:.0f};",
         f"{executor['overhead_ms_per_task']:.1f} ms",
         f"is {executor['overhead_ms_per_task'] / 1e3 / (rs / 200):.3%} of a {rs / 200:.1f}-s trial",
     ):
         assert text in costs, text
+    # The work, which no load changes: training steps summed over each search's trials, and per step the time
+    # random search's three processes and MAPPO's took (the processes' episodes from search.log's resume lines).
+    trials = {row: read_trials(PAPER / "runs" / "mnist" / row / "seed0") for row in ("random", "mappo", "hyperband")}
+    steps = {row: sum(t["steps"] for t in rows) for row, rows in trials.items()}
+    log = (PAPER / "runs" / "mnist" / "random" / "seed0" / "search.log").read_text(encoding="utf-8")
+    bounds = [0, *(int(n) for n in re.findall(r"resuming after (\d+) of", log)), 200]
+
+    def ms_per_step(rows):
+        return sum(t["objective_seconds"] for t in rows) / sum(t["steps"] for t in rows) * 1e3
+
+    parts = [(a + 1, b, ms_per_step(trials["random"][a:b])) for a, b in zip(bounds, bounds[1:])]
+    assert len(parts) == 3
+    for text in (
+        f"random search took {steps['random']:,}, MAPPO {steps['mappo']:,} and Hyperband {steps['hyperband']:,}",
+        f"**MAPPO did {steps['mappo'] / steps['random']:.2f} of random search's work**, Hyperband "
+        f"{steps['hyperband'] / steps['random']:.2f} of it",
+        f"took {parts[0][2]:.1f} ms in its first process (episodes {parts[0][0]}–{parts[0][1]}), {parts[1][2]:.1f} ms in "
+        f"its second ({parts[1][0]}–{parts[1][1]}) and {parts[2][2]:.1f} ms in its third ({parts[2][0]}–{parts[2][1]})",
+        f"MAPPO's {ms_per_step(trials['mappo']):.1f} ms over both of its processes",
+    ):
+        assert text in costs, text
+    assert f"MAPPO did {steps['mappo'] / steps['random']:.2f} of random search's work" in report
+    row = next(line for line in readme.splitlines() if line.startswith("| `paper-slice` |"))
+    assert (
+        f"search RS {rs / 3600:.2f} h, MAPPO {mp / 3600:.2f} h, Hyperband {hb / 3600:.2f} h; "
+        f"with the retrainings {end_to_end:.1f} h" in row
+    )
+    row = next(line for line in readme.splitlines() if line.startswith("| `paper` |"))
+    gpu = read_json(paths.RESULTS / "bench" / "intel-xeon-processor-family6-model207-16cores" / "gpu.json")
+    assert f"about {total:.0f} CPU-hours on that Xeon, about {total:.0f} / N h" in row
+    assert f"about {gpu['profile_projected_hours']:.0f} GPU-hours" in row
+    quick = [read_json(path / "run.json")["search_seconds"] for path in iter_run_dirs(QUICK / "runs")]
+    row = next(line for line in readme.splitlines() if line.startswith("| `quick` (default) |"))
+    assert f"{len(quick)} searches, {sum(quick) / 3600:.2f} h of search time" in row
 
 
 def test_the_gpu_costs_quoted_in_docs_are_those_of_the_committed_gpu_bench():

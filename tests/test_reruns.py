@@ -92,5 +92,17 @@ def test_fresh_clone_reproduce_executes_nothing_and_leaves_git_clean(tmp_path, d
     )
     assert "make reproduce PROFILE=quick OUT=/tmp/rerun" in done.stdout  # what it did not do, and how to
     assert git(clone, "status", "--porcelain") == ""
+    # The paper-scale slice too: its three searches are complete, its tables and figures as in its MANIFEST.
+    done = subprocess.run(
+        [*command, "PROFILE=paper-slice"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env=env | {"PYTHONPATH": str(clone)},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "papermill" not in done.stdout + done.stderr and "MANIFEST unchanged" in done.stdout
+    assert "searches planned: 0 run now, 3 already complete and skipped, 3 of these verified" in done.stdout
+    assert git(clone, "status", "--porcelain") == ""
     executed = {p for p, mtime in before.items() if p.stat().st_mtime_ns != mtime}
-    assert executed <= {clone / "results" / "quick" / "tables_and_figures.ipynb"}  # at most touched, as checked
+    assert executed <= {clone / "results" / profile / "tables_and_figures.ipynb" for profile in ("quick", "paper")}

@@ -199,6 +199,16 @@ def test_compare_refuses_folders_with_nothing_in_common(results, tmp_path, capsy
     assert "is not a results folder" in capsys.readouterr().err
 
 
+def test_summary_of_a_registered_slice_counts_its_searches_and_names_it(tmp_path, capsys):
+    """make reproduce PROFILE=paper-slice ends with the summary of the slice's three searches, not the profile's."""
+    out = tmp_path / "paper"
+    out.mkdir()
+    assert main(["summary", "--profile", "paper-slice", "--out", str(out), "--ran", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "3 searches planned: 0 run now, 3 already complete and skipped, 0 of these verified" in printed
+    assert "make reproduce PROFILE=paper-slice OUT=/tmp/rerun" in printed
+
+
 def test_summary_says_nothing_ran_and_how_to_rerun(results, tmp_path):
     lines = summary(results, PLAN, 0, "results/x")
     assert lines[0] == (

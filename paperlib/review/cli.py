@@ -97,11 +97,16 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def run_summary(args: argparse.Namespace) -> int:
-    from paperlib.experiment.profiles import get_profile
+    from dataclasses import replace
+
+    from paperlib.experiment.profiles import planned_searches
     from paperlib.review.summary import summary
 
     check_int(args.ran, "--ran", RecordError, minimum=0)
-    for line in summary(paths.from_root(args.out), get_profile(args.profile), args.ran, args.out):
+    # a profile, or a registered slice of one (PROFILE=paper-slice): the searches that plan holds
+    profile, datasets, methods, seeds = planned_searches(args.profile)
+    plan = replace(profile, name=args.profile, datasets=datasets, methods=methods, seeds=seeds)
+    for line in summary(paths.from_root(args.out), plan, args.ran, args.out):
         print(line)
     return 0
 
