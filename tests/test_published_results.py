@@ -357,3 +357,25 @@ def test_the_one_worker_measurement_quoted_in_docs_is_that_of_its_committed_file
     quoted.append(f"spends {mappo['optimizer_seconds']:.1f} s of its {mappo['search_seconds']:.0f} s in the optimizer")
     for text in quoted:
         assert text in cluster, text
+
+
+def test_the_executor_rerun_with_retrainings_on_the_pool_is_quoted_as_measured():
+    """docs/cluster.md#worker-speed: the two-worker bench after the retrainings moved onto the pool."""
+    cluster = " ".join((paths.ROOT / "docs" / "cluster.md").read_text(encoding="utf-8").split())
+    folder = paths.RESULTS / "bench" / "intel-xeon-processor-family6-model167-2cores"
+    bench = read_json(folder / "executor_retrainings_on_pool.json")
+    assert bench["workers"] == 2 and all(row["identical_records"] for row in bench["methods"].values())
+
+    def share(x):
+        return f"{x:.0%}".replace("%", " %")
+
+    rows = bench["methods"]
+    quoted = [f"ceiling {bench['parallel_ceiling']['ceiling']:.2f}×"]
+    for name in ("random", "mappo", "hyperband"):
+        row = rows[name]
+        quoted += [f"{row['inline_seconds']:.0f} s", f"{row['pool_seconds']:.0f} s", f"{row['speedup']:.2f}×"]
+        quoted += [share(row["share_of_ceiling"]), f"{row['trial_seconds_pool_over_inline']:.2f}"]
+    for name in ("random", "mappo"):
+        quoted += [f"{rows[name]['episodes_speedup']:.2f}×", share(rows[name]["episodes_share_of_ceiling"])]
+    for text in quoted:
+        assert text in cluster, text
